@@ -1,0 +1,14 @@
+"""The convolution engine: numpy only, PyTorch's conv1d/conv2d semantics, a public scripting API.
+
+>>> import numpy as np
+>>> from convstudio.engine import convolve
+>>> convolve(np.arange(5.0)[None], np.ones((1, 1, 3))).tolist()
+[[3.0, 6.0, 9.0]]
+"""
+
+from convstudio.engine.convolve import convolve
+from convstudio.engine.errors import ConvError
+from convstudio.engine.geometry import output_shape
+from convstudio.engine.params import PADDING_MODES, ConvParams
+
+__all__ = ["PADDING_MODES", "ConvError", "ConvParams", "convolve", "output_shape"]

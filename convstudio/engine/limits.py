@@ -1,0 +1,53 @@
+"""What ConvStudio accepts: one place that the engine, the file loader and the window all check.
+
+The limits exist so that a typo (a 40000x40000 input, 5000 features) gets a clear message before
+anything is allocated, instead of an out-of-memory crash or a window that hangs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from math import prod
+
+from convstudio.engine.errors import ConvError
+
+MAX_FEATURES = 512
+MAX_SIZE_2D = 4096
+MAX_SIZE_1D = 1_000_000
+MAX_KERNEL = 64
+MAX_PADDING = 4096
+MAX_DILATION = 4096
+MAX_STRIDE = 4096
+#: Upper bound on the number of values in any one array: the input, the padded input, the weight
+#: or the output. 64 million float64 values are 512 MB.
+MAX_VALUES = 64_000_000
+
+
+def max_size(ndim: int) -> int:
+    """The largest spatial size allowed along one dimension of an ``ndim``-D input."""
+    return MAX_SIZE_1D if ndim == 1 else MAX_SIZE_2D
+
+
+def check_count(name: str, value: int, limit: int) -> None:
+    """Refuse a count (features, kernel side, ...) above its limit."""
+    if value > limit:
+        raise ConvError(f"{name}={value} is over the limit of {limit:,}")
+
+
+def check_values(name: str, shape: Sequence[int]) -> None:
+    """Refuse an array whose number of values is over ``MAX_VALUES``, before it is allocated."""
+    count = prod(int(s) for s in shape)
+    if count > MAX_VALUES:
+        dims = "x".join(str(int(s)) for s in shape)
+        raise ConvError(
+            f"{name} of shape {dims} has {count:,} values, over the limit of {MAX_VALUES:,}"
+        )
+
+
+def check_spatial(name: str, spatial: Sequence[int]) -> None:
+    """Refuse a spatial size over the per-dimension limit for its number of dimensions."""
+    limit = max_size(len(spatial))
+    for size in spatial:
+        if size > limit:
+            dims = "x".join(str(int(s)) for s in spatial)
+            raise ConvError(f"{name} size {dims} is over the limit of {limit:,} per side")
