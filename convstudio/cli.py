@@ -1,4 +1,4 @@
-"""Command line entry point: `convstudio [SESSION]`, `--version`, `--screenshot`."""
+"""Command line entry point: `convstudio [SESSION]`, `--version`, `--screenshot PNG`."""
 
 from __future__ import annotations
 
@@ -8,14 +8,60 @@ import sys
 from convstudio import __version__
 
 
+def _position(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not I or I,J (whole numbers)") from None
+    if not 1 <= len(values) <= 2 or min(values) < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not I or I,J (whole numbers from 0)")
+    return values
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WxH, e.g. 1280x800") from None
+    if width < 200 or height < 150:
+        raise argparse.ArgumentTypeError(f"{text!r} is too small (at least 200x150)")
+    return width, height
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="convstudio", description="See, edit and check how a convolution layer computes."
     )
+    parser.add_argument("session", nargs="?", help="a .convstudio session file to open")
     parser.add_argument("--version", action="version", version=f"ConvStudio {__version__}")
+    parser.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="render the main window to PNG (offscreen works) and exit",
+    )
+    parser.add_argument(
+        "--out-feature", type=int, metavar="N", help="with --screenshot: the output feature"
+    )
+    parser.add_argument(
+        "--position", type=_position, metavar="I[,J]", help="with --screenshot: the output position"
+    )
+    parser.add_argument(
+        "--size", type=_size, metavar="WxH", help="with --screenshot: the window size"
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    return 0
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    # Qt is imported only here, so `--version` and `--help` stay instant.
+    from convstudio.ui import app
+
+    if args.screenshot:
+        return app.screenshot(
+            args.screenshot,
+            args.session,
+            out_feature=args.out_feature,
+            position=args.position,
+            size=args.size,
+        )
+    return app.run(args.session)

@@ -1,0 +1,110 @@
+"""Starting the Qt application: the window for people, a PNG for docs and checks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from convstudio import __version__
+from convstudio.session.model import Session
+from convstudio.ui.main_window import MainWindow
+
+#: The longest a screenshot waits for the worker's first result before it gives up, in ms.
+SCREENSHOT_TIMEOUT_MS = 60_000
+
+
+def application() -> QApplication:
+    """The one QApplication, created with ConvStudio's name and icon on first use."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("ConvStudio")
+        app.setOrganizationName("ConvStudio")
+        app.setApplicationVersion(__version__)
+        app.setDesktopFileName("io.github.convstudio.ConvStudio")
+        icon = icon_path()
+        if icon is not None:
+            app.setWindowIcon(QIcon(str(icon)))
+    return app  # type: ignore[return-value]
+
+
+def icon_path() -> Path | None:
+    from convstudio.resources_path import resources_dir
+
+    path = resources_dir() / "icons" / "convstudio.svg"
+    return path if path.exists() else None
+
+
+def load_session(path: str | None) -> Session:
+    """The session in ``path``, or the built-in example when no path is given."""
+    if path is None:
+        return Session.default()
+    from convstudio.session.fileformat import load
+
+    return load(path)
+
+
+def run(path: str | None = None) -> int:
+    """Open the window (on ``path`` if given) and run until it closes."""
+    app = application()
+    window = MainWindow()
+    if path is not None:
+        try:
+            window.document.replace_session(load_session(path))
+        except ValueError as error:
+            QMessageBox.warning(window, "Could not open the file", str(error))
+    window.show()
+    return app.exec()
+
+
+def wait_for_output(window: MainWindow, timeout_ms: int = SCREENSHOT_TIMEOUT_MS) -> bool:
+    """Spin the event loop until the worker has delivered the newest output, or time out."""
+    if window.output_is_current():
+        return True
+    loop = QEventLoop()
+    window.runner.result_ready.connect(lambda *_: loop.quit())
+    window.runner.failed.connect(lambda *_: loop.quit())
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+    return window.output_is_current()
+
+
+def screenshot(
+    png: str,
+    path: str | None = None,
+    *,
+    out_feature: int | None = None,
+    position: tuple[int, ...] | None = None,
+    size: tuple[int, int] | None = None,
+) -> int:
+    """Render the main window, with the output computed, to a PNG; returns an exit status."""
+    app = application()
+    try:
+        session = load_session(path)
+    except ValueError as error:
+        print(f"convstudio: {error}", file=sys.stderr)
+        return 2
+    window = MainWindow(session)
+    if size is not None:
+        window.resize(*size)
+    window.show()
+    cursor = window.document.session.cursor
+    window.document.set_cursor(
+        cursor.out_feature if out_feature is None else out_feature,
+        cursor.position if position is None else position,
+    )
+    ok = wait_for_output(window)
+    app.processEvents()
+    saved = window.grab().save(png)
+    window.close()
+    if not ok:
+        print("convstudio: the output was not ready in time", file=sys.stderr)
+        return 1
+    if not saved:
+        print(f"convstudio: could not write {png}", file=sys.stderr)
+        return 1
+    return 0

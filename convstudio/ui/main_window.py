@@ -1,0 +1,305 @@
+"""The main window: wires the document, the worker and the panels together.
+
+State lives in the ``SessionDocument``; every panel shows it and asks it for changes. The window
+owns the connections, the menus and the actions, nothing else.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QProgressBar,
+    QToolBar,
+    QWidget,
+)
+
+from convstudio import __version__
+from convstudio.engine.errors import ConvError
+from convstudio.engine.explain import explain_checked
+from convstudio.session.model import Session
+from convstudio.ui.arithmetic_panel import ArithmeticPanel
+from convstudio.ui.document import SessionDocument
+from convstudio.ui.kernel_bank import KernelBank
+from convstudio.ui.scrub_bar import ScrubBar
+from convstudio.ui.settings_panel import LayerSettingsPanel
+from convstudio.ui.stage import LayerStage
+from convstudio.ui.worker import ConvolutionRunner
+
+#: How long a status-bar message stays, in milliseconds.
+MESSAGE_MS = 6000
+
+
+class MainWindow(QMainWindow):
+    """ConvStudio's window: the stage in the middle, settings, kernels and arithmetic in docks."""
+
+    def __init__(self, session: Session | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("MainWindow")
+        self.document = SessionDocument(session if session is not None else Session.default())
+        self.runner = ConvolutionRunner(self)
+        self.output: np.ndarray | None = None
+        self._output_generation = -1
+
+        self.stage = LayerStage()
+        self.setCentralWidget(self.stage)
+        self.scrub = ScrubBar()
+        self.settings_panel = LayerSettingsPanel()
+        self.arithmetic = ArithmeticPanel()
+        self.kernel_bank = KernelBank()
+        self._build_docks()
+        self._build_status_bar()
+        self._build_actions()
+        self._connect()
+        self.resize(1280, 820)
+        self._session_replaced()
+
+    # -- construction --------------------------------------------------------------------------
+    def _build_docks(self) -> None:
+        toolbar = QToolBar("Scrub")
+        toolbar.setObjectName("ScrubToolBar")
+        toolbar.setMovable(False)
+        toolbar.addWidget(self.scrub)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.docks: dict[str, QDockWidget] = {}
+        for key, title, widget, area in (
+            (
+                "settings",
+                "Layer settings",
+                self.settings_panel,
+                Qt.DockWidgetArea.LeftDockWidgetArea,
+            ),
+            ("kernels", "Kernels", self.kernel_bank, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("arithmetic", "Arithmetic", self.arithmetic, Qt.DockWidgetArea.BottomDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"{key}Dock")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[key] = dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.shape_label = QLabel()
+        self.shape_label.setToolTip("Input shape → output shape, as (features, *spatial)")
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.setMaximumHeight(14)
+        self.busy.setToolTip("The convolution is being computed in the background")
+        self.busy.setVisible(False)
+        bar.addPermanentWidget(self.busy)
+        bar.addPermanentWidget(self.shape_label)
+
+    def _build_actions(self) -> None:
+        menus = self.menuBar()
+        self.file_menu = menus.addMenu("&File")
+        self.edit_menu = menus.addMenu("&Edit")
+        undo = self.document.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.document.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence.StandardKey.Redo, QKeySequence("Ctrl+Shift+Z")])
+        self.undo_action, self.redo_action = undo, redo
+        self.edit_menu.addAction(undo)
+        self.edit_menu.addAction(redo)
+        self.edit_menu.addSeparator()
+        self._build_fill_menus()
+
+        view = menus.addMenu("&View")
+        modes = QActionGroup(self)
+        self.mode_actions: dict[str, QAction] = {}
+        for mode, text, tip in (
+            ("auto", "&Automatic", "Numbers for small grids, a colour map for large ones"),
+            ("numbers", "&Numbers", "Always show numbers (can be slow for very large grids)"),
+            ("colours", "&Colour map", "Always show grids as colour maps"),
+        ):
+            action = QAction(text, self, checkable=True)
+            action.setStatusTip(tip)
+            action.triggered.connect(lambda _checked=False, m=mode: self.set_display_mode(m))
+            modes.addAction(action)
+            view.addAction(action)
+            self.mode_actions[mode] = action
+        self.mode_actions["auto"].setChecked(True)
+        view.addSeparator()
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+
+        nav = menus.addMenu("&Navigate")
+        for text, keys, slot in (
+            ("&Next position", "Alt+Right", lambda: self.scrub.step(1)),
+            ("&Previous position", "Alt+Left", lambda: self.scrub.step(-1)),
+            ("Row &down", "Alt+Down", lambda: self.scrub.step_row(1)),
+            ("Row &up", "Alt+Up", lambda: self.scrub.step_row(-1)),
+            ("N&ext output feature", "Alt+PgDown", lambda: self.scrub.step_feature(1)),
+            ("Pre&vious output feature", "Alt+PgUp", lambda: self.scrub.step_feature(-1)),
+        ):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(slot)
+            nav.addAction(action)
+        self.play_action = QAction("&Play", self, checkable=True)
+        self.play_action.setShortcut(QKeySequence("F5"))
+        self.play_action.toggled.connect(self.scrub.set_playing)
+        self.scrub.play_button.toggled.connect(self.play_action.setChecked)
+        nav.addSeparator()
+        nav.addAction(self.play_action)
+        self.help_menu = menus.addMenu("&Help")
+
+    def _build_fill_menus(self) -> None:
+        fill_input = self.edit_menu.addMenu("Fill &input with")
+        for kind, text in (("zeros", "&Zeros"), ("ones", "&Ones"), ("random", "&Random values")):
+            self._fill_action(fill_input, text, "input", kind, whole=True)
+        fill_kernels = self.edit_menu.addMenu("Fill all &kernels with")
+        for kind, text in (
+            ("zeros", "&Zeros"),
+            ("ones", "&Ones"),
+            ("random", "&Random values"),
+            ("identity", "&Identity"),
+        ):
+            self._fill_action(fill_kernels, text, "weight", kind, whole=True)
+        self.fill_current = self.edit_menu.addMenu("Fill &current kernel with")
+        self.fill_current.aboutToShow.connect(self._populate_current_kernel_menu)
+        fill_bias = self.edit_menu.addMenu("Fill &biases with")
+        for kind, text in (("zeros", "&Zeros"), ("ones", "&Ones"), ("random", "&Random values")):
+            self._fill_action(fill_bias, text, "bias", kind, whole=True)
+
+    def _populate_current_kernel_menu(self) -> None:
+        from convstudio.ui.document import named_kernels
+
+        menu = self.fill_current
+        menu.clear()
+        ndim = self.document.session.params.ndim
+        for kind, text in (("zeros", "Zeros"), ("ones", "Ones"), ("random", "Random values")):
+            self._fill_action(menu, text, "weight", kind, whole=False)
+        names = named_kernels(ndim)
+        if names:
+            menu.addSeparator()
+            for name in names:
+                self._fill_action(menu, name, "weight", name, whole=False)
+
+    def _fill_action(self, menu: QMenu, text: str, target: str, kind: str, *, whole: bool) -> None:
+        action = menu.addAction(text)
+        action.triggered.connect(lambda _c=False: self._fill(target, kind, whole))
+
+    def _fill(self, target: str, kind: str, whole: bool) -> None:
+        index = None if whole else (self.document.session.cursor.out_feature,)
+        try:
+            self.document.fill(target, index, kind)
+        except (ConvError, ValueError) as error:
+            self.show_message(str(error))
+
+    def _connect(self) -> None:
+        doc = self.document
+        doc.changed.connect(self._document_changed)
+        doc.cursor_changed.connect(self._cursor_changed)
+        doc.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.runner.result_ready.connect(self._result_ready)
+        self.runner.failed.connect(self._job_failed)
+        self.runner.busy_changed.connect(self.busy.setVisible)
+        self.scrub.cursor_requested.connect(self._move_cursor)
+        self.stage.output_clicked.connect(self._move_cursor)
+        self.stage.input_edited.connect(lambda index, block: self._edit("input", index, block))
+        self.stage.weight_edited.connect(lambda index, block: self._edit("weight", index, block))
+        self.stage.bias_edited.connect(lambda index, block: self._edit("bias", index, block))
+        self.stage.message.connect(self.show_message)
+        self.kernel_bank.weight_edited.connect(lambda i, b: self._edit("weight", i, b))
+        self.kernel_bank.bias_edited.connect(lambda i, b: self._edit("bias", i, b))
+        self.kernel_bank.feature_selected.connect(
+            lambda o: self._move_cursor(o, self.document.session.cursor.position)
+        )
+        self.kernel_bank.message.connect(self.show_message)
+        self.settings_panel.layout_requested.connect(self._layout_requested)
+        self.arithmetic.term_hovered.connect(self.stage.set_hover)
+
+    # -- reactions -----------------------------------------------------------------------------
+    def _session_replaced(self) -> None:
+        """Show a whole new session (start-up, open, new)."""
+        self._document_changed(frozenset({"params", "input", "weight", "bias", "meta"}))
+
+    def _document_changed(self, parts: frozenset) -> None:
+        session = self.document.session
+        params = session.params
+        if "params" in parts:
+            self.settings_panel.set_layout(params, session.input.shape[1:])
+        out_shape = params.output_shape_unchecked(session.input.shape)
+        self.scrub.set_range(params.out_features, out_shape[1:])
+        self.scrub.set_cursor(session.cursor.out_feature, session.cursor.position)
+        self.stage.set_cursor(session.cursor.out_feature, session.cursor.position)
+        self.stage.set_session(session)
+        self.kernel_bank.set_current(session.cursor.out_feature)
+        self.kernel_bank.set_session(session)
+        if parts & {"params", "input", "weight", "bias"}:
+            self.runner.request(session)
+        self.shape_label.setText(f"input {tuple(session.input.shape)} → output {tuple(out_shape)}")
+        self._update_explanation()
+        self._update_title()
+
+    def _cursor_changed(self) -> None:
+        cursor = self.document.session.cursor
+        self.scrub.set_cursor(cursor.out_feature, cursor.position)
+        self.stage.set_cursor(cursor.out_feature, cursor.position)
+        self.kernel_bank.set_current(cursor.out_feature)
+        self._update_explanation()
+
+    def _update_explanation(self) -> None:
+        session = self.document.session
+        cursor = session.cursor
+        bias = session.bias if session.params.bias else None
+        explanation = explain_checked(
+            session.input, session.weight, bias, session.params, cursor.out_feature, cursor.position
+        )
+        self.arithmetic.show_explanation(explanation, session.params)
+
+    def output_is_current(self) -> bool:
+        """True when the shown output was computed from the session as it is now."""
+        return self.output is not None and self._output_generation == self.runner.generation
+
+    def _result_ready(self, generation: int, output: np.ndarray) -> None:
+        self.output = output
+        self._output_generation = generation
+        self.stage.set_output(output)
+
+    def _job_failed(self, _generation: int, message: str) -> None:
+        self.show_message(f"The convolution failed: {message}")
+
+    def _move_cursor(self, out_feature: int, position: tuple) -> None:
+        self.document.set_cursor(out_feature, tuple(position))
+
+    def _edit(self, target: str, index: tuple, block: np.ndarray) -> None:
+        try:
+            self.document.set_cells(target, tuple(index), np.asarray(block, dtype=np.float64))
+        except (ConvError, ValueError) as error:
+            self.show_message(str(error))
+
+    def _layout_requested(self, params: object, spatial: object) -> None:
+        try:
+            self.document.set_layout(params, tuple(spatial))
+        except ConvError as error:
+            self.show_message(str(error))
+            session = self.document.session
+            self.settings_panel.set_layout(session.params, session.input.shape[1:])
+
+    # -- public --------------------------------------------------------------------------------
+    def set_display_mode(self, mode: str) -> None:
+        self.mode_actions[mode].setChecked(True)
+        self.stage.set_display_mode(mode)
+        self.kernel_bank.set_display_mode(mode)
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, MESSAGE_MS)
+
+    def _update_title(self) -> None:
+        session = self.document.session
+        title = session.title or "Untitled"
+        self.setWindowModified(self.document.is_modified())
+        self.setWindowTitle(f"{title}[*] — ConvStudio {__version__}")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.scrub.set_playing(False)
+        self.runner.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,205 @@
+"""The scrub bar: choose the output feature and slide the output position, or play through them."""
+
+from __future__ import annotations
+
+from math import prod
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QSpinBox,
+    QStyle,
+    QToolButton,
+    QWidget,
+)
+
+#: Milliseconds between two steps while playing: slow enough to read the arithmetic.
+PLAY_INTERVAL_MS = 450
+
+
+def position_to_index(position: tuple[int, ...], shape: tuple[int, ...]) -> int:
+    """Reading-order index of an output position (row by row, as the slider counts)."""
+    index = 0
+    for p, n in zip(position, shape):
+        index = index * n + p
+    return index
+
+
+def index_to_position(index: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    position = []
+    for n in reversed(shape):
+        position.append(index % n)
+        index //= n
+    return tuple(reversed(position))
+
+
+class ScrubBar(QWidget):
+    """Output feature selector, position slider, step buttons and play.
+
+    The bar never changes the cursor itself: it asks (``cursor_requested``) and the window answers
+    with ``set_cursor``, so the document stays the one place the cursor lives.
+    """
+
+    cursor_requested = Signal(int, tuple)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._shape: tuple[int, ...] = (1,)
+        self._out_features = 1
+        self._position: tuple[int, ...] = (0,)
+        self._feature = 0
+
+        self.feature_box = QSpinBox()
+        self.feature_box.setKeyboardTracking(False)
+        self.feature_box.setToolTip(
+            "The output feature (channel) being computed, counted from 0 as in PyTorch. "
+            "Alt+PgUp / Alt+PgDown step through the features."
+        )
+        self.feature_box.setAccessibleName("Output feature")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setToolTip(
+            "Slide the output position in reading order. Arrow keys step when the slider has focus; "
+            "Alt+Left / Alt+Right step from anywhere, Alt+Up / Alt+Down move a row."
+        )
+        self.slider.setAccessibleName("Output position")
+        self.slider.setMinimumWidth(160)
+        self.slider.setPageStep(1)
+        self.prev_button = QToolButton()
+        self.prev_button.setIcon(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward)
+        )
+        self.prev_button.setToolTip("Previous output position (Alt+Left)")
+        self.prev_button.setAutoRaise(True)
+        self.next_button = QToolButton()
+        self.next_button.setIcon(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward)
+        )
+        self.next_button.setToolTip("Next output position (Alt+Right)")
+        self.next_button.setAutoRaise(True)
+        self.play_button = QToolButton()
+        self.play_button.setCheckable(True)
+        self.play_button.setAutoRaise(True)
+        self.play_button.setToolTip(
+            "Play: slide the kernel through every position, then the next output feature (F5)"
+        )
+        self.position_label = QLabel()
+        self.position_label.setMinimumWidth(150)
+        self.position_label.setToolTip("The current output position, counted from 0")
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        feature_label = QLabel("Output feature")
+        feature_label.setBuddy(self.feature_box)
+        layout.addWidget(feature_label)
+        layout.addWidget(self.feature_box)
+        layout.addSpacing(12)
+        position_title = QLabel("Position")
+        position_title.setBuddy(self.slider)
+        layout.addWidget(position_title)
+        layout.addWidget(self.prev_button)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.next_button)
+        layout.addWidget(self.position_label)
+        layout.addWidget(self.play_button)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(PLAY_INTERVAL_MS)
+        self._timer.timeout.connect(self._play_step)
+        self._update_play_icon()
+
+        self.feature_box.valueChanged.connect(self._feature_changed)
+        self.slider.valueChanged.connect(self._slider_changed)
+        self.prev_button.clicked.connect(lambda: self.step(-1))
+        self.next_button.clicked.connect(lambda: self.step(1))
+        self.play_button.toggled.connect(self.set_playing)
+
+    # -- what the window tells the bar ---------------------------------------------------------
+    def set_range(self, out_features: int, out_shape: tuple[int, ...]) -> None:
+        """Adopt a new layer: the number of output features and the output's spatial shape."""
+        self._out_features = out_features
+        self._shape = tuple(out_shape)
+        blockers = [self.feature_box.blockSignals(True), self.slider.blockSignals(True)]
+        self.feature_box.setRange(0, out_features - 1)
+        self.slider.setRange(0, prod(self._shape) - 1)
+        self.feature_box.blockSignals(blockers[0])
+        self.slider.blockSignals(blockers[1])
+        self._update_label()
+
+    def set_cursor(self, out_feature: int, position: tuple[int, ...]) -> None:
+        """Show the document's cursor without asking for it again."""
+        self._feature = out_feature
+        self._position = tuple(position)
+        for widget, value in (
+            (self.feature_box, out_feature),
+            (self.slider, position_to_index(self._position, self._shape)),
+        ):
+            blocked = widget.blockSignals(True)
+            widget.setValue(value)
+            widget.blockSignals(blocked)
+        self._update_label()
+
+    # -- stepping ------------------------------------------------------------------------------
+    def step(self, delta: int) -> None:
+        """Move ``delta`` positions in reading order, staying within the current feature."""
+        count = prod(self._shape)
+        index = min(max(position_to_index(self._position, self._shape) + delta, 0), count - 1)
+        self.cursor_requested.emit(self._feature, index_to_position(index, self._shape))
+
+    def step_row(self, delta: int) -> None:
+        """Move ``delta`` rows (2D) keeping the column; in 1D this is a plain step."""
+        if len(self._shape) < 2:
+            self.step(delta)
+            return
+        row = min(max(self._position[0] + delta, 0), self._shape[0] - 1)
+        self.cursor_requested.emit(self._feature, (row, *self._position[1:]))
+
+    def step_feature(self, delta: int) -> None:
+        feature = min(max(self._feature + delta, 0), self._out_features - 1)
+        self.cursor_requested.emit(feature, self._position)
+
+    def set_playing(self, playing: bool) -> None:
+        if self.play_button.isChecked() != playing:
+            self.play_button.setChecked(playing)  # re-enters through toggled
+            return
+        if playing:
+            self._timer.start()
+        else:
+            self._timer.stop()
+        self._update_play_icon()
+
+    def is_playing(self) -> bool:
+        return self._timer.isActive()
+
+    # -- internals -----------------------------------------------------------------------------
+    def _play_step(self) -> None:
+        count = prod(self._shape)
+        index = position_to_index(self._position, self._shape) + 1
+        feature = self._feature
+        if index >= count:
+            index = 0
+            feature += 1
+            if feature >= self._out_features:
+                self.set_playing(False)
+                return
+        self.cursor_requested.emit(feature, index_to_position(index, self._shape))
+
+    def _feature_changed(self, value: int) -> None:
+        self.cursor_requested.emit(value, self._position)
+
+    def _slider_changed(self, value: int) -> None:
+        self.cursor_requested.emit(self._feature, index_to_position(value, self._shape))
+
+    def _update_label(self) -> None:
+        dims = "×".join(str(n) for n in self._shape)
+        where = ", ".join(str(p) for p in self._position)
+        self.position_label.setText(f"({where}) of {dims}")
+
+    def _update_play_icon(self) -> None:
+        pixmap = (
+            QStyle.StandardPixmap.SP_MediaPause
+            if self.play_button.isChecked()
+            else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        self.play_button.setIcon(self.style().standardIcon(pixmap))

@@ -1,0 +1,399 @@
+"""The stage: input features, the current kernel, the bias and the output features side by side.
+
+It reads the lecture's picture literally: each input feature sits beside the kernel slice that
+multiplies it, the bias and the output features follow, and the cursor lights up the receptive
+field, the kernel in use and the output cell. It only shows and forwards; the document decides.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from convstudio.engine.convolve import pad_input
+from convstudio.engine.explain import Term
+from convstudio.engine.geometry import padded_taps
+from convstudio.session.model import Session
+from convstudio.ui.feature_card import FeatureCard
+
+#: At most this many grids per column: beyond it the column shows a window around the cursor,
+#: because hundreds of live grids would make every change slow and the page unreadable.
+MAX_SHOWN = 12
+
+
+def as_rows(array: np.ndarray) -> np.ndarray:
+    """A 1D feature (L,) shown as one row (1, L); a 2D feature stays as it is."""
+    return array[None, :] if array.ndim == 1 else array
+
+
+def grid_padding(pairs: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The engine's per-dimension padding as the grid's ((top, bottom), (left, right))."""
+    return ((0, 0), pairs[0]) if len(pairs) == 1 else (pairs[0], pairs[1])
+
+
+def window(count: int, focus: int, size: int = MAX_SHOWN) -> range:
+    """Up to ``size`` consecutive indices out of ``count`` that include ``focus``."""
+    if count <= size:
+        return range(count)
+    start = min(max(focus - size // 2, 0), count - size)
+    return range(start, start + size)
+
+
+def symmetric_limit(*arrays: np.ndarray | None) -> float:
+    """The colour range shared by a column of grids: the largest magnitude, never zero."""
+    peak = max((float(np.abs(a).max()) for a in arrays if a is not None and a.size), default=0.0)
+    return peak if peak > 0 else 1.0
+
+
+def taps_cells(taps: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column arrays of every cell a kernel covers, as the grids index them."""
+    if len(taps) == 1:
+        return np.zeros_like(taps[0]), taps[0]
+    rows, cols = np.meshgrid(taps[0], taps[1], indexing="ij")
+    return rows.ravel(), cols.ravel()
+
+
+class LayerStage(QWidget):
+    """Input, kernel, bias and output grids for the current output feature.
+
+    Edits are forwarded as ``(index, block)`` in the target array's own dimensions, so the
+    document can apply them with one ``set_cells`` call whatever the layer's dimensionality.
+    """
+
+    input_edited = Signal(tuple, object)
+    weight_edited = Signal(tuple, object)
+    bias_edited = Signal(tuple, object)
+    output_clicked = Signal(int, tuple)
+    message = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session: Session | None = None
+        self._output: np.ndarray | None = None
+        self._cursor: tuple[int, tuple[int, ...]] = (0, (0,))
+        self._hover: Term | None = None
+        self._mode = "auto"
+        self._in_cards: dict[int, FeatureCard] = {}
+        self._kernel_cards: dict[int, FeatureCard] = {}
+        self._out_cards: dict[int, FeatureCard] = {}
+        self._bias_card: FeatureCard | None = None
+        self._layout_key: tuple | None = None
+
+        self._body = QWidget()
+        self._grid = QGridLayout(self._body)
+        self._grid.setHorizontalSpacing(10)
+        self._grid.setVerticalSpacing(6)
+        self._grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        scroll = QScrollArea()
+        scroll.setWidget(self._body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll = scroll
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+    # -- what the window tells the stage ---------------------------------------------------------
+    def set_session(self, session: Session) -> None:
+        """Show a (possibly resized) session; rebuilds the grids only when the layout changed."""
+        self._session = session
+        o = min(self._cursor[0], session.params.out_features - 1)
+        self._cursor = (o, self._cursor[1])
+        self._rebuild_if_needed()
+        self._fill_inputs()
+        self._fill_kernels()
+        self._update_highlights()
+
+    def set_output(self, output: np.ndarray | None) -> None:
+        """Show the worker's output (None: not computed yet for this layout)."""
+        self._output = output
+        self._fill_outputs()
+        self._update_highlights()
+
+    def set_cursor(self, out_feature: int, position: tuple[int, ...]) -> None:
+        moved_feature = out_feature != self._cursor[0]
+        self._cursor = (out_feature, tuple(position))
+        if moved_feature:
+            self._rebuild_if_needed()
+            self._fill_kernels()
+            self._fill_inputs()
+            self._fill_outputs()
+        self._update_highlights()
+
+    def set_hover(self, term: Term | None) -> None:
+        """Light the input cell and kernel cell of the term under the pointer in the arithmetic."""
+        self._hover = term
+        self._update_hover()
+
+    def set_display_mode(self, mode: str) -> None:
+        self._mode = mode
+        for card in self.cards():
+            card.grid.set_display_mode(mode)
+
+    def cards(self) -> list[FeatureCard]:
+        cards = [*self._in_cards.values(), *self._kernel_cards.values(), *self._out_cards.values()]
+        return cards + ([self._bias_card] if self._bias_card else [])
+
+    def input_card(self, feature: int) -> FeatureCard | None:
+        return self._in_cards.get(feature)
+
+    def kernel_card(self, in_feature: int) -> FeatureCard | None:
+        """The card of the current kernel's slice that multiplies input feature ``in_feature``."""
+        return self._kernel_cards.get(in_feature)
+
+    def output_card(self, feature: int) -> FeatureCard | None:
+        return self._out_cards.get(feature)
+
+    def bias_card(self) -> FeatureCard | None:
+        return self._bias_card
+
+    # -- building ------------------------------------------------------------------------------
+    def _shown(self) -> tuple[range, range]:
+        session = self._session
+        assert session is not None
+        params = session.params
+        o = self._cursor[0]
+        reads = params.in_features_of(o)
+        return window(params.in_features, reads.start), window(params.out_features, o)
+
+    def _rebuild_if_needed(self) -> None:
+        session = self._session
+        assert session is not None
+        shown_in, shown_out = self._shown()
+        key = (session.params, session.input.shape, shown_in, shown_out)
+        if key == self._layout_key:
+            return
+        self._layout_key = key
+        self._clear()
+        params = session.params
+        bold = "font-weight: bold; color: palette(mid);"
+        headers = ("Input features", "", "Kernel", "", "Bias", "", "Output features")
+        for col, text in enumerate(headers):
+            if text:
+                label = QLabel(text)
+                label.setStyleSheet(bold)
+                self._grid.addWidget(label, 0, col)
+        for row, i in enumerate(shown_in, start=1):
+            card = FeatureCard(f"in {i}", editable=True)
+            card.grid.cell_edited.connect(lambda r, c, v, i=i: self._edit_input(i, r, c, [[v]]))
+            card.grid.block_pasted.connect(lambda r, c, b, i=i: self._edit_input(i, r, c, b))
+            self._wire_messages(card)
+            self._in_cards[i] = card
+            self._grid.addWidget(card, row, 0, Qt.AlignmentFlag.AlignTop)
+            times = QLabel("⊛")
+            times.setToolTip("cross-correlation: the kernel slice slides over this input feature")
+            times.setStyleSheet("font-size: 18px;")
+            self._grid.addWidget(times, row, 1, Qt.AlignmentFlag.AlignCenter)
+            kcard = FeatureCard("", editable=True)
+            kcard.grid.cell_edited.connect(lambda r, c, v, i=i: self._edit_weight(i, r, c, [[v]]))
+            kcard.grid.block_pasted.connect(lambda r, c, b, i=i: self._edit_weight(i, r, c, b))
+            self._wire_messages(kcard)
+            self._kernel_cards[i] = kcard
+            self._grid.addWidget(kcard, row, 2, Qt.AlignmentFlag.AlignTop)
+        rows = max(len(shown_in), 1)
+        plus = QLabel("+")
+        plus.setStyleSheet("font-size: 18px;")
+        self._grid.addWidget(plus, 1, 3, rows, 1, Qt.AlignmentFlag.AlignCenter)
+        if params.bias:
+            self._bias_card = FeatureCard("b", editable=True)
+            self._bias_card.grid.cell_edited.connect(self._edit_bias)
+            self._wire_messages(self._bias_card)
+            self._grid.addWidget(self._bias_card, 1, 4, rows, 1, Qt.AlignmentFlag.AlignVCenter)
+        else:
+            none = QLabel("no bias")
+            none.setEnabled(False)
+            self._grid.addWidget(none, 1, 4, rows, 1, Qt.AlignmentFlag.AlignCenter)
+        arrow = QLabel("→")
+        arrow.setStyleSheet("font-size: 18px;")
+        self._grid.addWidget(arrow, 1, 5, rows, 1, Qt.AlignmentFlag.AlignCenter)
+        out_box = QWidget()
+        out_layout = QVBoxLayout(out_box)
+        out_layout.setContentsMargins(0, 0, 0, 0)
+        for o in shown_out:
+            card = FeatureCard(f"out {o}", editable=False)
+            card.grid.cell_clicked.connect(lambda r, c, o=o: self._output_clicked(o, r, c))
+            card.setToolTip("Click a cell to move the cursor there")
+            self._out_cards[o] = card
+            out_layout.addWidget(card)
+        out_layout.addStretch(1)
+        self._grid.addWidget(out_box, 1, 6, max(rows, 1), 1, Qt.AlignmentFlag.AlignTop)
+        hidden_in = params.in_features - len(shown_in)
+        hidden_out = params.out_features - len(shown_out)
+        if hidden_in or hidden_out:
+            note = QLabel(
+                f"Showing input features {shown_in.start}–{shown_in.stop - 1} of "
+                f"{params.in_features} and output features {shown_out.start}–"
+                f"{shown_out.stop - 1} of {params.out_features}: the window follows the cursor."
+            )
+            note.setEnabled(False)
+            self._grid.addWidget(note, rows + 1, 0, 1, 7)
+        for card in self.cards():
+            card.grid.set_display_mode(self._mode)
+
+    def _wire_messages(self, card: FeatureCard) -> None:
+        card.grid.edit_refused.connect(self.message)
+
+    def _clear(self) -> None:
+        while self._grid.count():
+            item = self._grid.takeAt(0)
+            widget = item.widget()
+            if widget is not None:
+                widget.deleteLater()
+        self._in_cards.clear()
+        self._kernel_cards.clear()
+        self._out_cards.clear()
+        self._bias_card = None
+
+    # -- filling values ------------------------------------------------------------------------
+    def _fill_inputs(self) -> None:
+        session = self._session
+        assert session is not None
+        params = session.params
+        padding = grid_padding(params.padding)
+        padded = pad_input(session.input, params)
+        limit = symmetric_limit(padded)
+        reads = params.in_features_of(self._cursor[0])
+        for i, card in self._in_cards.items():
+            card.grid.set_colour_range(limit)
+            card.grid.set_values(as_rows(session.input[i]), padding, as_rows(padded[i]))
+            card.set_dimmed(i not in reads)
+            card.set_caption(
+                f"in {i}",
+                ""
+                if i in reads
+                else f"Output feature {self._cursor[0]} does not read this "
+                f"input feature: groups={params.groups} splits the features into groups",
+            )
+
+    def _fill_kernels(self) -> None:
+        session = self._session
+        assert session is not None
+        params = session.params
+        o = self._cursor[0]
+        reads = params.in_features_of(o)
+        limit = symmetric_limit(session.weight)
+        for i, card in self._kernel_cards.items():
+            if i in reads:
+                card.setVisible(True)
+                card.grid.set_colour_range(limit)
+                card.grid.set_values(as_rows(session.weight[o, i - reads.start]))
+                card.set_caption(
+                    f"w[{o}, {i - reads.start}]",
+                    f"Kernel {o}, the slice that multiplies input feature {i}",
+                )
+                card.set_current(True)
+            else:
+                card.setVisible(False)
+        if self._bias_card is not None:
+            self._bias_card.grid.set_colour_range(symmetric_limit(session.bias))
+            self._bias_card.grid.set_values(session.bias[o : o + 1][None, :])
+            self._bias_card.set_caption(f"b[{o}]", f"The bias of output feature {o}")
+
+    def _fill_outputs(self) -> None:
+        session = self._session
+        if session is None:
+            return
+        out = self._output
+        expected = session.params.output_shape_unchecked(session.input.shape)
+        if out is not None and out.shape != expected:
+            out = None
+        limit = symmetric_limit(out)
+        for o, card in self._out_cards.items():
+            card.set_current(o == self._cursor[0])
+            values = out[o] if out is not None else np.full(expected[1:], np.nan)
+            card.grid.set_colour_range(limit)
+            card.grid.set_values(as_rows(values))
+
+    # -- highlights ----------------------------------------------------------------------------
+    def _update_highlights(self) -> None:
+        session = self._session
+        if session is None:
+            return
+        params = session.params
+        o, position = self._cursor
+        reads = params.in_features_of(o)
+        cells = taps_cells(padded_taps(params, position))
+        for i, card in self._in_cards.items():
+            if i in reads:
+                card.grid.set_highlight("receptive", cells, "receptive")
+            else:
+                card.grid.clear_highlight("receptive")
+        for card in self._out_cards.values():
+            card.grid.clear_highlight("output")
+        card = self._out_cards.get(o)
+        if card is not None:
+            row, col = (0, position[0]) if len(position) == 1 else position
+            card.grid.set_highlight("output", [(row, col)], "output")
+        self._update_hover()
+
+    def _update_hover(self) -> None:
+        for card in self.cards():
+            card.grid.clear_highlight("hover")
+        term = self._hover
+        if term is None:
+            return
+        if len(term.padded_index) == 1:
+            padded = (0, term.padded_index[0])
+            kernel = (0, term.kernel_index[0])
+        else:
+            padded, kernel = term.padded_index, term.kernel_index
+        card = self._in_cards.get(term.in_feature)
+        if card is not None:
+            cells = [padded]
+            if term.source_index is not None:
+                source = term.source_index
+                pad = grid_padding(self._session.params.padding) if self._session else None
+                if pad is not None:
+                    src = (
+                        (0, source[0] + pad[1][0])
+                        if len(source) == 1
+                        else (
+                            source[0] + pad[0][0],
+                            source[1] + pad[1][0],
+                        )
+                    )
+                    if src != padded:
+                        cells.append(src)
+            card.grid.set_highlight("hover", cells, "hover")
+        kcard = self._kernel_cards.get(term.in_feature)
+        if kcard is not None:
+            kcard.grid.set_highlight("hover", [kernel], "hover")
+
+    # -- edits ---------------------------------------------------------------------------------
+    def _block(self, block: object) -> np.ndarray:
+        return np.asarray(block, dtype=np.float64)
+
+    def _edit_input(self, feature: int, row: int, col: int, block: object) -> None:
+        values = self._block(block)
+        if self._session is not None and self._session.params.ndim == 1:
+            self.input_edited.emit((feature, col), values[:1])
+        else:
+            self.input_edited.emit((feature, row, col), values[None, :, :])
+
+    def _edit_weight(self, in_feature: int, row: int, col: int, block: object) -> None:
+        session = self._session
+        if session is None:
+            return
+        o = self._cursor[0]
+        slot = in_feature - session.params.in_features_of(o).start
+        values = self._block(block)
+        if session.params.ndim == 1:
+            self.weight_edited.emit((o, slot, col), values[:1].reshape(1, 1, -1))
+        else:
+            self.weight_edited.emit((o, slot, row, col), values[None, None, :, :])
+
+    def _edit_bias(self, row: int, col: int, value: float) -> None:
+        self.bias_edited.emit((self._cursor[0],), np.array([value]))
+
+    def _output_clicked(self, feature: int, row: int, col: int) -> None:
+        session = self._session
+        if session is None:
+            return
+        self.output_clicked.emit(feature, (col,) if session.params.ndim == 1 else (row, col))
