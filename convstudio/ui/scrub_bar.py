@@ -60,7 +60,8 @@ class ScrubBar(QWidget):
         self.feature_box.setAccessibleName("Output feature")
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setToolTip(
-            "Slide the output position in reading order. Arrow keys step when the slider has focus; "
+            "Slide the output position in reading order. Arrow keys step when the slider has "
+            "focus; "
             "Alt+Left / Alt+Right step from anywhere, Alt+Up / Alt+Down move a row."
         )
         self.slider.setAccessibleName("Output position")
