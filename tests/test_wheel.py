@@ -1,0 +1,99 @@
+"""ConvStudio runs from an installed wheel, not only from the checkout.
+
+The wheel is built from a source distribution (so MANIFEST.in and setup.py's resource hook are both
+exercised), installed into a fresh venv outside the repository, and run from a temporary folder.
+The venv reuses this interpreter's installed dependencies through a .pth line rather than
+downloading PySide6 again; a plain path line does not process the .pth files of that folder, so the
+editable install of the checkout stays invisible and the only convstudio importable is the wheel's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SKIP = shutil.ignore_patterns(
+    ".git", ".venv", "venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"
+)
+
+
+def run(args: list[str | Path], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Build sdist -> wheel from a copy of the tree, install it into a fresh venv."""
+    root = tmp_path_factory.mktemp("wheel")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    source = root / "source"
+    shutil.copytree(REPO, source, ignore=SKIP)
+    dist = root / "dist"
+    code = f"from setuptools import build_meta as b; print(b.build_sdist({str(dist)!r}))"
+    sdist = dist / run([sys.executable, "-c", code], source, env).stdout.strip().splitlines()[-1]
+    wheels = root / "wheels"
+    pip = [sys.executable, "-m", "pip"]
+    run([*pip, "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", wheels, sdist], root, env)
+    (wheel,) = wheels.glob("convstudio-*.whl")
+
+    target = root / "venv"
+    venv.create(target, with_pip=False)
+    python = target / "bin" / "python"
+    purelib = Path(run([python, "-c", _PURELIB], root, env).stdout.strip())
+    deps = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (purelib / "_convstudio_test_deps.pth").write_text("\n".join(sorted(deps)) + "\n")
+    run([*pip, "--python", python, "install", "-q", "--no-deps", wheel], root, env)
+    work = root / "work"
+    work.mkdir()
+    env["PATH"] = f"{target / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    return {"wheel": wheel, "python": python, "bin": target / "bin", "work": work, "env": env}
+
+
+_PURELIB = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+
+
+def test_wheel_carries_the_resources(installed: dict) -> None:
+    names = zipfile.ZipFile(installed["wheel"]).namelist()
+    shipped = {n.removeprefix("convstudio/_resources/") for n in names if "_resources/" in n}
+    in_repo = {
+        p.relative_to(REPO / "resources").as_posix()
+        for p in (REPO / "resources").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
+    }
+    assert "icons/convstudio.svg" in shipped
+    assert in_repo <= shipped, f"missing from the wheel: {sorted(in_repo - shipped)}"
+
+
+def test_installed_package_uses_its_own_copy(installed: dict) -> None:
+    code = (
+        "import convstudio, convstudio.resources_path as r; "
+        "print(convstudio.__file__); print(r.resources_dir())"
+    )
+    out = run([installed["python"], "-c", code], installed["work"], installed["env"]).stdout
+    package_file, resources = (Path(line) for line in out.split())
+    venv_dir = installed["python"].parent.parent
+    assert venv_dir in package_file.parents, f"imported {package_file}, not the wheel's copy"
+    assert REPO not in package_file.parents
+    assert resources == package_file.parent / "_resources"
+    assert (resources / "icons" / "convstudio-256.png").is_file()
+
+
+def test_installed_command_prints_version(installed: dict) -> None:
+    from convstudio import __version__
+
+    command = [installed["bin"] / "convstudio", "--version"]
+    result = run(command, installed["work"], installed["env"])
+    assert result.stdout.strip() == f"ConvStudio {__version__}"
