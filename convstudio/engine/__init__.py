@@ -8,7 +8,19 @@
 
 from convstudio.engine.convolve import convolve
 from convstudio.engine.errors import ConvError
-from convstudio.engine.geometry import output_shape
+from convstudio.engine.explain import Explanation, Term, explain
+from convstudio.engine.geometry import output_shape, projective_field, receptive_field
 from convstudio.engine.params import PADDING_MODES, ConvParams
 
-__all__ = ["PADDING_MODES", "ConvError", "ConvParams", "convolve", "output_shape"]
+__all__ = [
+    "PADDING_MODES",
+    "ConvError",
+    "ConvParams",
+    "Explanation",
+    "Term",
+    "convolve",
+    "explain",
+    "output_shape",
+    "projective_field",
+    "receptive_field",
+]
