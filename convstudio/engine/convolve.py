@@ -11,17 +11,28 @@ from convstudio.engine.geometry import ZERO, params_for, source_maps
 from convstudio.engine.params import ConvParams
 
 
-def as_float_arrays(
-    x: Any, weight: Any, bias: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Convert the operands to one float dtype: float32 only when every operand is float32."""
+def real_arrays(x: Any, weight: Any, bias: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The operands as arrays (views where possible, nothing copied), refusing non-real dtypes.
+
+    Shapes are checked against the settings before ``as_float_arrays`` copies anything, so an
+    oversized operand (a broadcast view, an int array) is refused before memory is allocated.
+    """
     arrays = [np.asarray(a) for a in (x, weight) + ((bias,) if bias is not None else ())]
     for name, a in zip(("input", "weight", "bias"), arrays):
         if a.dtype.kind not in "biuf":
             raise ConvError(f"{name} of dtype {a.dtype} must hold real numbers")
+    return arrays[0], arrays[1], arrays[2] if bias is not None else None
+
+
+def as_float_arrays(
+    x: Any, weight: Any, bias: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Convert the operands to one float dtype: float32 only when every operand is float32."""
+    x, weight, bias = real_arrays(x, weight, bias)
+    arrays = [a for a in (x, weight, bias) if a is not None]
     dtype = np.float32 if all(a.dtype == np.float32 for a in arrays) else np.float64
-    x_, w_ = (np.ascontiguousarray(a, dtype=dtype) for a in arrays[:2])
-    b_ = np.ascontiguousarray(arrays[2], dtype=dtype) if bias is not None else None
+    x_, w_ = (np.ascontiguousarray(a, dtype=dtype) for a in (x, weight))
+    b_ = np.ascontiguousarray(bias, dtype=dtype) if bias is not None else None
     return x_, w_, b_
 
 
@@ -74,7 +85,7 @@ def convolve(
     ``x`` is ``(C_in, L)`` or ``(C_in, H, W)``; ``weight`` is ``(C_out, C_in // groups, *kernel)``.
     Returns ``(C_out, *out_spatial)`` in float32 when every operand is float32, else float64.
     """
-    x, weight, bias = as_float_arrays(x, weight, bias)
+    x, weight, bias = real_arrays(x, weight, bias)
     params = check_operands(
         x,
         weight,
@@ -87,6 +98,7 @@ def convolve(
             "padding_mode": padding_mode,
         },
     )
+    x, weight, bias = as_float_arrays(x, weight, bias)
     return convolve_checked(x, weight, bias, params)
 
 
