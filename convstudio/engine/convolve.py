@@ -64,8 +64,16 @@ def check_operands(
             f"({params.out_features},)"
         )
     for name, a in (("input", x), ("weight", weight), ("bias", bias)):
-        if a is not None and not np.isfinite(a).all():
-            raise ConvError(f"{name} holds NaN or infinity")
+        if a is None:
+            continue
+        finite = np.isfinite(a)
+        if not finite.all():
+            where = tuple(int(i) for i in np.argwhere(~finite)[0])
+            value = a[where]
+            raise ConvError(
+                f"{name} holds {value} at index {where[0] if len(where) == 1 else where}: "
+                "every value must be a finite number"
+            )
     return params
 
 
