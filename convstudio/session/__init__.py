@@ -1,1 +1,24 @@
-"""The session: what the user is working on and its file format (pure Python, no Qt)."""
+"""The session: what the user is working on and its file format (pure Python, no Qt).
+
+>>> from convstudio.session import Session, dumps, loads
+>>> session = Session.default()
+>>> loads(dumps(session)) == session
+True
+"""
+
+from convstudio.session.errors import SessionError
+from convstudio.session.fileformat import FORMAT, VERSION, dumps, load, loads, save
+from convstudio.session.model import Cursor, Session, blank_session
+
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "Cursor",
+    "Session",
+    "SessionError",
+    "blank_session",
+    "dumps",
+    "load",
+    "loads",
+    "save",
+]
