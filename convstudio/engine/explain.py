@@ -248,7 +248,7 @@ def explain_checked(
             inside &= v.reshape([-1 if e == d else 1 for e in range(len(valid))])
         values = np.where(inside, values, 0.0)
     weights = weight[out_feature].astype(np.float64)
-    products = values * weights
+    products = values * weights + 0.0  # + 0.0 turns -0.0 into 0.0: no "(−0)" in the display
     partials = products.reshape(len(features), -1).sum(axis=1)
     bias_value = float(bias[out_feature]) if bias is not None else 0.0
     total = float(partials.sum()) + bias_value

@@ -72,6 +72,7 @@ def output_shape(
 
 def _as_position(name: str, position: Any, ndim: int) -> tuple[int, ...]:
     """Normalise a position (an int for 1D, else one whole number per dimension) to a tuple."""
+    given = position
     if isinstance(position, (int, np.integer)) and not isinstance(position, (bool, np.bool_)):
         position = (position,)
     if (
@@ -84,6 +85,7 @@ def _as_position(name: str, position: Any, ndim: int) -> tuple[int, ...]:
         )
     ):
         return tuple(int(p) for p in position)
+    position = given
     need = "a whole number or a 1-tuple" if ndim == 1 else f"a tuple of {ndim} whole numbers"
     raise ConvError(f"{name}={position!r} must be {need}")
 
