@@ -1,0 +1,195 @@
+"""Undo commands: each edit of the session is one QUndoCommand that knows how to go both ways.
+
+Why diffs: a 3-feature 1024x1024 input is 24 MB, so a command for a typed cell or a pasted block
+keeps only the touched block's old and new values, and re-applies them to the session it finds (the
+stack is linear, so that session is the one the edit was made on). A layout change keeps the old
+settings and arrays (resizing loses the values that no longer fit) and redoes by resizing again.
+Text and indices are 0-based, as in PyTorch and in the grids' captions ("kernel 2.1" is output
+feature 2, input feature 1).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtGui import QUndoCommand
+
+from convstudio.engine.params import ConvParams
+from convstudio.session.model import Session
+
+if TYPE_CHECKING:
+    from convstudio.ui.document import SessionDocument
+
+#: ``QUndoCommand.id`` values: commands with the same id may merge.
+CELL_EDIT_ID = 1
+META_EDIT_ID = 2
+
+
+def _cells(index: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(i) for i in index) + ")"
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    return "x".join(str(n) for n in shape)
+
+
+def region_name(target: str, index: tuple[int, ...]) -> str:
+    """Which part of a target a leading index names: "input feature 0", "kernel 2.1", "bias"."""
+    if target == "input":
+        return f"input feature {index[0]}" if index else "input"
+    if target == "weight":
+        if len(index) >= 2:
+            return f"kernel {index[0]}.{index[1]}"
+        return f"kernel {index[0]}" if index else "all kernels"
+    return f"bias {index[0]}" if index else "bias"
+
+
+def edit_text(target: str, start: tuple[int, ...], shape: tuple[int, ...]) -> str:
+    """Undo text for writing a block of ``shape`` at ``start`` (both full-length)."""
+    if all(n == 1 for n in shape):
+        if target == "input":
+            return f"Edit input cell {_cells(start)}"
+        if target == "weight":
+            return f"Edit kernel {start[0]}.{start[1]} cell {_cells(start[2:])}"
+        return f"Edit bias {start[0]}"
+    if target == "bias":
+        return f"Paste {shape[0]} values into bias"
+    # The leading axes the block does not span (size 1) name the region; the rest is its shape.
+    lead = 1 if target == "input" else 2
+    fixed = 0
+    while fixed < lead and shape[fixed] == 1:
+        fixed += 1
+    spans = shape[fixed:]
+    return f"Paste {_dims(spans)} block into {region_name(target, start[:fixed])}"
+
+
+def fill_text(target: str, index: tuple[int, ...], label: str) -> str:
+    """Undo text for a fill: "Fill kernel 1.0 with Sobel x", "Fill the input with random"."""
+    if not index:
+        what = {"input": "the input", "weight": "all kernels", "bias": "the bias"}[target]
+    else:
+        what = region_name(target, index)
+    plain = label in ("Zeros", "Ones", "Random", "Identity")
+    return f"Fill {what} with {label.lower() if plain else label}"
+
+
+class EditCellsCommand(QUndoCommand):
+    """Write a block of values into one array (a typed cell, a paste, a fill).
+
+    Keeps ``index`` (a tuple of ints and slices), the block's old and new values, and the session
+    the first ``redo`` (the push) installs. Consecutive edits of the same single cell merge into one
+    step; if they end where they started, the step disappears.
+    """
+
+    def __init__(
+        self,
+        document: SessionDocument,
+        target: str,
+        index: tuple,
+        old: np.ndarray,
+        new: np.ndarray,
+        text: str,
+        *,
+        single_cell: bool,
+        result: Session,
+    ) -> None:
+        super().__init__(text)
+        self._document = document
+        self.target = target
+        self.index = index
+        self.old = old
+        self.new = new
+        self.single_cell = single_cell
+        self._result: Session | None = result
+
+    def id(self) -> int:
+        return CELL_EDIT_ID if self.single_cell else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not (
+            isinstance(other, EditCellsCommand)
+            and other.single_cell
+            and other.target == self.target
+            and other.index == self.index
+        ):
+            return False
+        self.new = other.new
+        self.setObsolete(bool(np.array_equal(self.old, self.new)))
+        return True
+
+    def redo(self) -> None:
+        session, self._result = self._result, None
+        if session is None:
+            session = self._document.session.with_cells(self.target, self.index, self.new)
+        self._document._apply(session, {self.target})
+
+    def undo(self) -> None:
+        session = self._document.session.with_cells(self.target, self.index, self.old)
+        self._document._apply(session, {self.target})
+
+
+class LayoutCommand(QUndoCommand):
+    """New layer settings and input size, keeping the values that fit (``Session.resized``)."""
+
+    def __init__(self, document: SessionDocument, before: Session, after: Session) -> None:
+        super().__init__("Change layer settings")
+        self._document = document
+        self._old = (before.params, before.input, before.weight, before.bias)
+        self._params: ConvParams = after.params
+        self._spatial = after.spatial
+        self._parts = {"params"} | {
+            name
+            for name in ("input", "weight", "bias")
+            if getattr(after, name) is not getattr(before, name)
+        }
+        self._result: Session | None = after
+
+    def redo(self) -> None:
+        session, self._result = self._result, None
+        if session is None:
+            session = self._document.session.resized(self._params, self._spatial)
+        self._document._apply(session, self._parts)
+
+    def undo(self) -> None:
+        params, input_, weight, bias = self._old
+        current = self._document.session
+        session = current.replace(params=params, input=input_, weight=weight, bias=bias)
+        self._document._apply(session.clamp_cursor(), self._parts)
+
+
+class MetaCommand(QUndoCommand):
+    """A new title and/or notes. Consecutive edits of the same fields merge (typing in notes)."""
+
+    def __init__(
+        self,
+        document: SessionDocument,
+        old: tuple[str, str],
+        new: tuple[str, str],
+    ) -> None:
+        fields = [name for name, a, b in zip(("title", "notes"), old, new) if a != b]
+        super().__init__("Edit " + " and ".join(fields))
+        self._document = document
+        self._fields = tuple(fields)
+        self.old = old
+        self.new = new
+
+    def id(self) -> int:
+        return META_EDIT_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, MetaCommand) or other._fields != self._fields:
+            return False
+        self.new = other.new
+        self.setObsolete(self.old == self.new)
+        return True
+
+    def _set(self, title_notes: tuple[str, str]) -> None:
+        title, notes = title_notes
+        self._document._apply(self._document.session.with_text(title=title, notes=notes), {"meta"})
+
+    def redo(self) -> None:
+        self._set(self.new)
+
+    def undo(self) -> None:
+        self._set(self.old)
