@@ -1,0 +1,103 @@
+"""The first-run welcome: a banner above the stage saying what to try, until dismissed.
+
+A banner, not a dialog: it never blocks the window (or a screenshot), and the grids stay usable
+around it. "Don't show again" records the dismissal in the preferences, so no later window shows
+it; Help > Welcome Tips brings it back on demand.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from convstudio.ui.preferences import Preferences
+
+WELCOME_TITLE = "Welcome to ConvStudio"
+#: What to try first, one line each; shown as a list in the banner.
+WELCOME_TIPS: tuple[str, ...] = (
+    "Scrub through the output with the slider above, or with Alt+Left/Right/Up/Down "
+    "(Alt+PgUp/PgDown changes the output feature).",
+    "Click an output cell to see which input cells and kernel weights make it, "
+    "term by term in the Arithmetic panel.",
+    "Type into any input, kernel or bias cell: the output follows at once (Ctrl+Z undoes).",
+    "Open the lecture's other steps from File > Examples.",
+)
+
+
+class WelcomeBanner(QFrame):
+    """The dismissible "what to try" panel shown at the top of the stage on first run."""
+
+    #: Emitted once when the person chooses "Don't show again".
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("WelcomeBanner")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        # Palette roles rather than fixed colours: the banner follows the light and dark themes.
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(QPalette.ColorRole.AlternateBase)
+        self.setForegroundRole(QPalette.ColorRole.Text)
+
+        self.title = QLabel(f"<b>{WELCOME_TITLE}</b> — a few things to try:")
+        self.title.setObjectName("WelcomeTitle")
+        items = "".join(f"<li>{tip}</li>" for tip in WELCOME_TIPS)
+        self.tips = QLabel(f"<ul style='margin: 0px; -qt-list-indent: 1;'>{items}</ul>")
+        self.tips.setObjectName("WelcomeTips")
+        self.tips.setWordWrap(True)
+        self.tips.setTextFormat(Qt.TextFormat.RichText)
+        self.tips.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+
+        self.close_button = QPushButton("Don't show again")
+        self.close_button.setObjectName("WelcomeDismiss")
+        self.close_button.setToolTip("Hide these tips for good (Help > Welcome Tips shows them)")
+        self.close_button.clicked.connect(self.dismiss)
+
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        text.addWidget(self.title)
+        text.addWidget(self.tips)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 6, 10, 6)
+        row.addLayout(text, 1)
+        row.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+
+    def dismiss(self) -> None:
+        """Hide the banner and remember, in the preferences, never to show it again."""
+        Preferences().set_welcome_dismissed(True)
+        self.hide()
+        self.dismissed.emit()
+
+    def show_again(self) -> None:
+        """Show the tips now (Help > Welcome Tips); the dismissal stays unless it is reset."""
+        self.show()
+
+
+def install_welcome(window: QMainWindow, preferences: Preferences | None = None) -> WelcomeBanner:
+    """Put a welcome banner above ``window``'s central widget, visible unless dismissed before.
+
+    The central widget is wrapped (not replaced), so ``window.stage`` and its signals are unchanged.
+    """
+    preferences = preferences if preferences is not None else Preferences()
+    banner = WelcomeBanner()
+    central = window.takeCentralWidget()
+    container = QWidget()
+    container.setObjectName("StageWithWelcome")
+    layout = QVBoxLayout(container)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    layout.addWidget(banner)
+    if central is not None:
+        layout.addWidget(central, 1)
+    window.setCentralWidget(container)
+    banner.setVisible(not preferences.welcome_dismissed())
+    return banner
