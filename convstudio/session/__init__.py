@@ -7,6 +7,7 @@ True
 """
 
 from convstudio.session.errors import SessionError
+from convstudio.session.examples import ExampleInfo, list_examples, load_example
 from convstudio.session.fileformat import FORMAT, VERSION, dumps, load, loads, save
 from convstudio.session.model import Cursor, Session, blank_session
 
@@ -14,11 +15,14 @@ __all__ = [
     "FORMAT",
     "VERSION",
     "Cursor",
+    "ExampleInfo",
     "Session",
     "SessionError",
     "blank_session",
     "dumps",
+    "list_examples",
     "load",
+    "load_example",
     "loads",
     "save",
 ]
