@@ -83,8 +83,13 @@ def resolve_padding(
         pairs: tuple[Pair, ...] = ((int(padding), int(padding)),) * ndim
     elif isinstance(padding, Sequence):
         if len(padding) != ndim:
+            hint = ""
+            if len(padding) == 2 * ndim and all(_is_int(v) for v in padding):
+                pairs_ = tuple(tuple(padding[i : i + 2]) for i in range(0, 2 * ndim, 2))
+                hint = f" (for amounts before and after, write padding={_show(pairs_)})"
             raise ConvError(
-                f"padding={_show(padding)} has {len(padding)} entries; a {ndim}D layer needs {ndim}"
+                f"padding={_show(padding)} has {len(padding)} entries; a {ndim}D layer needs "
+                f"{ndim}{hint}"
             )
         out = []
         for entry in padding:
