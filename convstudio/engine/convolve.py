@@ -1,7 +1,29 @@
-"""The forward convolution: cross-correlation with PyTorch's conv1d/conv2d semantics."""
+"""The forward convolution: cross-correlation with PyTorch's conv1d/conv2d semantics.
+
+How it is fast: the work is one matrix product per tile of output rows,
+``(C_out x C_in*k) @ (C_in*k x positions)``, on a patch matrix laid out so that both operands are
+contiguous for BLAS. The patch matrix is never built whole: a small buffer (``TILE_BYTES``) is
+refilled tile by tile, so memory stays bounded and the buffer stays in cache while the product
+reads it. Two layouts fill it (``_Plan.method``):
+
+- ``"rows"`` (2D, stride 1): each buffer row is one contiguous run of the flattened padded input,
+  covering whole padded rows; the few columns that straddle a row end are computed and dropped.
+  The copy is a plain memcpy per row.
+- ``"im2col"`` (everything else: strides, and 1D where the two coincide): each buffer row is a
+  strided view of the padded input (stride and dilation folded into the view's strides).
+
+The bias rides along as one more column of the weight matrix and a row of ones in the buffer, so
+the product writes finished values and the output is touched once. Groups run as one batched
+``matmul`` over the group axis. float32 stays float32 throughout.
+
+Everything that depends only on the settings and the input shape (validated ``ConvParams``, tile
+plan, view strides) is cached, so a small layer costs a handful of numpy calls.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -9,6 +31,15 @@ import numpy as np
 from convstudio.engine.errors import ConvError
 from convstudio.engine.geometry import ZERO, params_for, source_maps
 from convstudio.engine.params import ConvParams
+
+#: Bytes of patch buffer per tile. Sized so that buffer and output tile stay in the L2/L3 caches
+#: while the matrix product runs; it is also what bounds memory (see ``tile_plan``).
+TILE_BYTES = 2 << 20
+#: A tile always holds at least this many output positions, however large the kernel, so the
+#: number of tiles (one Python iteration each) stays small.
+MIN_TILE_POSITIONS = 256
+#: Up to this many patch rows (in_per_group * kernel cells) the bias is folded into the product.
+FOLD_BIAS_MAX_K = 512
 
 
 def real_arrays(x: Any, weight: Any, bias: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -29,42 +60,95 @@ def as_float_arrays(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Convert the operands to one float dtype: float32 only when every operand is float32."""
     x, weight, bias = real_arrays(x, weight, bias)
-    arrays = [a for a in (x, weight, bias) if a is not None]
-    dtype = np.float32 if all(a.dtype == np.float32 for a in arrays) else np.float64
-    x_, w_ = (np.ascontiguousarray(a, dtype=dtype) for a in (x, weight))
+    f32 = np.float32
+    if x.dtype == f32 and weight.dtype == f32 and (bias is None or bias.dtype == f32):
+        dtype: type = f32
+    else:
+        dtype = np.float64
+    x_, w_ = np.ascontiguousarray(x, dtype=dtype), np.ascontiguousarray(weight, dtype=dtype)
     b_ = np.ascontiguousarray(bias, dtype=dtype) if bias is not None else None
     return x_, w_, b_
 
 
 def pad_input(x: np.ndarray, params: ConvParams) -> np.ndarray:
     """The input with its padding applied, as ``nn.Conv1d/2d`` pad it for each padding mode."""
-    if all(b == 0 and a == 0 for b, a in params.padding):
+    if not any(b or a for b, a in params.padding):
         return x
-    maps = source_maps(params, x.shape[1:])
     if params.padding_mode == "zeros":
         padded = np.zeros((x.shape[0], *params.padded_spatial(x.shape[1:])), dtype=x.dtype)
         inner = tuple(slice(b, b + n) for (b, _), n in zip(params.padding, x.shape[1:]))
         padded[(slice(None), *inner)] = x
         return padded
     out = x
-    for axis, m in enumerate(maps, start=1):
-        assert not (m == ZERO).any()
+    for axis, m in enumerate(_source_maps(params, x.shape[1:]), start=1):
         out = np.take(out, m, axis=axis)
     return out
+
+
+@lru_cache(maxsize=128)
+def _source_maps(params: ConvParams, spatial: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+    maps = source_maps(params, spatial)
+    for m in maps:
+        assert not (m == ZERO).any()
+        m.flags.writeable = False  # shared by every call through the cache
+    return maps
+
+
+# -- validated settings, cached ---------------------------------------------------------------
+
+
+class _Unhashable(Exception):
+    pass
+
+
+def _freeze(value: Any) -> Any:
+    """A cache key for a setting that tells apart every value the validation tells apart.
+
+    Only exact ``int``/``str`` and tuples/lists of them are cached: ``True == 1`` and
+    ``1.0 == 1`` hash alike but are refused by validation, so they (and numpy scalars) take the
+    uncached path.
+    """
+    kind = type(value)
+    if kind is int or kind is str:
+        return value
+    if kind is tuple or kind is list:
+        return (kind, tuple(_freeze(v) for v in value))
+    raise _Unhashable
+
+
+_PARAMS_CACHE: dict[tuple, ConvParams] = {}
+_PARAMS_CACHE_SIZE = 512
+
+
+def _params(
+    x_shape: tuple[int, ...], w_shape: tuple[int, ...], has_bias: bool, settings: dict[str, Any]
+) -> ConvParams:
+    """``params_for`` with a cache keyed by shapes and settings: validation runs once per layer."""
+    try:
+        key = (x_shape, w_shape, has_bias, *(_freeze(v) for v in settings.items()))
+    except _Unhashable:
+        return params_for(x_shape, w_shape, {**settings, "bias": has_bias})
+    params = _PARAMS_CACHE.get(key)
+    if params is None:
+        params = params_for(x_shape, w_shape, {**settings, "bias": has_bias})
+        if len(_PARAMS_CACHE) >= _PARAMS_CACHE_SIZE:
+            _PARAMS_CACHE.clear()
+        _PARAMS_CACHE[key] = params
+    return params
 
 
 def check_operands(
     x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, settings: dict[str, Any]
 ) -> ConvParams:
     """Validate shapes and settings together; returns the normalised settings."""
-    params = params_for(x.shape, weight.shape, {**settings, "bias": bias is not None})
+    params = _params(x.shape, weight.shape, bias is not None, settings)
     if bias is not None and bias.shape != (params.out_features,):
         raise ConvError(
             f"bias of shape {bias.shape} must have one value per output feature: "
             f"({params.out_features},)"
         )
     for name, a in (("input", x), ("weight", weight), ("bias", bias)):
-        if a is None:
+        if a is None or a.dtype.kind in "biu":
             continue
         finite = np.isfinite(a)
         if not finite.all():
@@ -110,31 +194,158 @@ def convolve(
     return convolve_checked(x, weight, bias, params)
 
 
-def convolve_checked(
-    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, params: ConvParams
-) -> np.ndarray:
-    """``convolve`` for operands already converted and validated against ``params``."""
-    padded = pad_input(x, params)
-    out_shape = params.output_shape_unchecked(x.shape)
-    out = np.empty(out_shape, dtype=x.dtype)
-    ndim = params.ndim
-    window = tuple(params.kernel_extent)
-    patches = np.lib.stride_tricks.sliding_window_view(
-        padded, window, axis=tuple(range(1, ndim + 1))
+# -- the plan: everything that depends on settings and shapes only ----------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How to compute one layer on one input shape: layout, view geometry and tiles.
+
+    Geometry is always 2D: a 1D layer is a 2D layer of height 1 (kernel height 1, no padding in
+    height), so one code path serves both.
+    """
+
+    method: str  # "rows" or "im2col"
+    out_shape: tuple[int, ...]  # what convolve returns
+    groups: int
+    out_per_group: int
+    k: int  # patch rows per group: in_per_group * kh * kw
+    fold_bias: bool
+    view_shape: tuple[int, ...]  # (G, Cg, kh, kw, H', W') over the padded input
+    view_strides: tuple[int, ...]  # in bytes
+    out_rows: int  # Ho
+    out_cols: int  # Wo
+    row_len: int  # columns per output row in the buffer: Wo (im2col) or Wp (rows)
+    tiles: tuple[tuple[int, int, int, int], ...]  # (r0, r1, c0, c1) in output coordinates
+    buffer_cols: int
+
+
+def tile_plan(rows: int, cols: int, row_len: int, max_positions: int) -> list[tuple[int, ...]]:
+    """Cut a ``rows x cols`` output into tiles of at most ``max_positions`` buffer columns.
+
+    Whole rows (``row_len`` buffer columns each) when at least one fits, else chunks of one row.
+    Each tile is ``(r0, r1, c0, c1)``: output rows ``r0:r1``, columns ``c0:c1``.
+    """
+    if row_len <= max_positions:
+        per_tile = max_positions // row_len
+        return [(r, min(rows, r + per_tile), 0, cols) for r in range(0, rows, per_tile)]
+    return [
+        (r, r + 1, c, min(cols, c + max_positions))
+        for r in range(rows)
+        for c in range(0, cols, max_positions)
+    ]
+
+
+@lru_cache(maxsize=256)
+def _plan(
+    params: ConvParams, x_shape: tuple[int, ...], itemsize: int, tile_bytes: int, method: str
+) -> _Plan:
+    out_shape = params.output_shape_unchecked(x_shape)
+    # A 1D layer is a 2D layer of height 1.
+    lift = (1,) * (2 - params.ndim)
+    kh, kw = lift + params.kernel_size
+    sh, sw = lift + params.stride
+    dh, dw = lift + params.dilation
+    hp, wp = lift + params.padded_spatial(x_shape[1:])
+    ho, wo = lift + out_shape[1:]
+    g, cg = params.groups, params.in_per_group
+    k = cg * kh * kw
+    fold = params.bias and k <= FOLD_BIAS_MAX_K
+    if method == "auto":
+        method = "rows" if params.ndim == 2 and sh == sw == 1 and wp > wo else "im2col"
+    rows_method = method == "rows"
+    if rows_method and not sh == sw == 1:
+        raise ValueError("the 'rows' layout needs stride 1")
+    row_len = wp if rows_method else wo
+    max_positions = max(MIN_TILE_POSITIONS, tile_bytes // ((k + fold) * g * itemsize))
+    tiles = tuple(tile_plan(ho, wo, row_len, max_positions))
+    buffer_cols = max((r1 - r0) * row_len if r1 - r0 > 1 else c1 - c0 for r0, r1, c0, c1 in tiles)
+    plane = hp * wp
+    if rows_method:
+        # (G, Cg, kh, kw, 1, n): patch row (c, i, j) is the flattened padded input from offset
+        # i*dh*wp + j*dw on; output (r, c) is its column r*wp + c.
+        view_shape = (g, cg, kh, kw, 1, (ho - 1) * wp + wo)
+        view_strides = (cg * plane, plane, dh * wp, dw, 0, 1)
+    else:
+        view_shape = (g, cg, kh, kw, ho, wo)
+        view_strides = (cg * plane, plane, dh * wp, dw, sh * wp, sw)
+    return _Plan(
+        method=method,
+        out_shape=out_shape,
+        groups=g,
+        out_per_group=params.out_per_group,
+        k=k,
+        fold_bias=fold,
+        view_shape=view_shape,
+        view_strides=tuple(s * itemsize for s in view_strides),
+        out_rows=ho,
+        out_cols=wo,
+        row_len=row_len,
+        tiles=tiles,
+        buffer_cols=buffer_cols,
     )
-    # patches: (C_in, *window_positions, *window); pick strides and dilation by slicing.
-    pos = tuple(slice(None, None, s) for s in params.stride)
-    dil = tuple(slice(None, None, d) for d in params.dilation)
-    patches = patches[(slice(None), *pos, *dil)]
-    patches = patches[(slice(None), *(slice(0, n) for n in out_shape[1:]))]
-    cin_g, cout_g = params.in_per_group, params.out_per_group
-    k_axes = tuple(range(ndim + 1, 2 * ndim + 1))
-    for g in range(params.groups):
-        xs = patches[g * cin_g : (g + 1) * cin_g]
-        ws = weight[g * cout_g : (g + 1) * cout_g]
-        # contract over (in feature, kernel axes)
-        res = np.tensordot(ws, xs, axes=((1, *range(2, ndim + 2)), (0, *k_axes)))
-        out[g * cout_g : (g + 1) * cout_g] = res
-    if bias is not None:
-        out += bias.reshape((-1,) + (1,) * ndim)
+
+
+def convolve_checked(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    params: ConvParams,
+    *,
+    tile_bytes: int = TILE_BYTES,
+    method: str = "auto",
+) -> np.ndarray:
+    """``convolve`` for operands already converted and validated against ``params``.
+
+    ``tile_bytes`` bounds the patch buffer (tests use a small one to exercise the tiling);
+    ``method`` forces a layout ("rows" or "im2col") for tests and the benchmark.
+    """
+    plan = _plan(params, x.shape, x.itemsize, tile_bytes, method)
+    padded = np.ascontiguousarray(pad_input(x, params))
+    dtype = padded.dtype
+    g, m, k = plan.groups, plan.out_per_group, plan.k
+    fold = plan.fold_bias and bias is not None
+    kb = k + fold
+    wmat = weight.astype(dtype, copy=False).reshape(g, m, k)
+    if fold:
+        wfull = np.empty((g, m, kb), dtype)
+        wfull[:, :, :k] = wmat
+        wfull[:, :, k] = bias.reshape(g, m)  # casts a float64 bias for float32 operands
+        wmat = wfull
+    buf = np.empty((g, kb, plan.buffer_cols), dtype)
+    if fold:
+        buf[:, k] = 1.0
+    ho, wo = plan.out_rows, plan.out_cols
+    out = np.empty((g, m, ho * wo), dtype)
+    view = np.ndarray(plan.view_shape, dtype, padded, 0, plan.view_strides)
+    if g == 1:  # plain 2D products: no batched-matmul overhead
+        wmat, buf, out3 = wmat[0], buf[0], out[0]
+    else:
+        out3 = out
+    rows_method = plan.method == "rows"
+    if rows_method:
+        wp = plan.row_len
+        tmp = np.empty((*out3.shape[:-1], plan.buffer_cols), dtype)
+    for r0, r1, c0, c1 in plan.tiles:
+        if rows_method:
+            start = r0 * wp + c0
+            n = (r1 - r0 - 1) * wp + (c1 - c0)
+            src = view[..., 0, start : start + n]
+        else:
+            n = (r1 - r0) * (c1 - c0)
+            src = view[..., r0:r1, c0:c1]
+        patch = buf[..., :n]
+        np.copyto(patch[..., :k, :].reshape(src.shape), src)
+        start = r0 * wo + c0
+        if rows_method and r1 - r0 > 1:
+            # whole padded rows: compute, then drop the columns that straddle a row end
+            np.matmul(wmat, patch, out=tmp[..., :n])
+            rows = tmp[..., : (r1 - r0) * wp].reshape((*tmp.shape[:-1], r1 - r0, wp))
+            target = out3[..., start : r1 * wo].reshape((*rows.shape[:-1], wo))
+            np.copyto(target, rows[..., :wo])
+        else:
+            np.matmul(wmat, patch, out=out3[..., start : start + n])
+    out = out.reshape(plan.out_shape)
+    if bias is not None and not fold:
+        out += bias.reshape((-1,) + (1,) * params.ndim)
     return out
