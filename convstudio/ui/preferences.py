@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QSettings
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QObject, QSettings
 from PySide6.QtWidgets import QMainWindow
 
 #: Environment variable naming a folder that holds the settings file instead of the platform store.
@@ -165,3 +165,30 @@ class Preferences:
     def sync(self) -> None:
         """Write pending changes to disk now (QSettings also does this by itself, later)."""
         self.settings.sync()
+
+
+class _LayoutKeeper(QObject):
+    """Saves the window layout on close (an event filter: closeEvent stays the window's own)."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.setObjectName("LayoutKeeper")
+        self._window = window
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.Close:
+            Preferences().save_window(self._window)
+        return False
+
+
+def attach_window(window: QMainWindow) -> bool:
+    """Restore ``window``'s saved geometry and docks now and save them when it closes.
+
+    Called by the app's start-up for the person's window, not for ``--screenshot`` windows, whose
+    size must not depend on (or change) how someone last left theirs. Returns whether a saved
+    layout was restored.
+    """
+    restored = Preferences().restore_window(window)
+    _LayoutKeeper(window)
+    return restored

@@ -19,6 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from convstudio.session.errors import SessionError
+from convstudio.session.examples import EXTENSION, examples_dir, load_example
+from convstudio.session.model import Session
 from convstudio.ui.preferences import Preferences
 
 WELCOME_TITLE = "Welcome to ConvStudio"
@@ -101,3 +104,19 @@ def install_welcome(window: QMainWindow, preferences: Preferences | None = None)
     window.setCentralWidget(container)
     banner.setVisible(not preferences.welcome_dismissed())
     return banner
+
+
+def first_run_session(preferences: Preferences | None = None) -> Session | None:
+    """The first lecture example while the welcome is still shown (a first run), else None.
+
+    None means "the window's usual start": after the welcome is dismissed, and when the examples
+    are missing or unreadable (a broken install must still open a window).
+    """
+    preferences = preferences if preferences is not None else Preferences()
+    if preferences.welcome_dismissed():
+        return None
+    try:
+        files = sorted(examples_dir().glob("*" + EXTENSION))
+        return load_example(files[0].stem) if files else None
+    except (FileNotFoundError, SessionError):
+        return None
