@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
 from convstudio.engine.params import ConvParams
@@ -66,7 +66,7 @@ class SessionDocument(QObject):
         self._session = (session or Session.default()).clamp_cursor()
         self._undo_stack = QUndoStack(self)
         self._undo_stack.setUndoLimit(UNDO_LIMIT)
-        self._undo_stack.cleanChanged.connect(lambda clean: self.modified_changed.emit(not clean))
+        self._undo_stack.cleanChanged.connect(self._clean_changed)
 
     # -- state -----------------------------------------------------------------------------------
     @property
@@ -85,6 +85,10 @@ class SessionDocument(QObject):
     def mark_saved(self) -> None:
         """The current session was written to disk: it is the new unmodified state."""
         self._undo_stack.setClean()
+
+    @Slot(bool)
+    def _clean_changed(self, clean: bool) -> None:
+        self.modified_changed.emit(not clean)
 
     def _apply(self, session: Session, parts: Iterable[str]) -> None:
         """Install ``session`` and announce it; only commands and ``replace_session`` call this."""
