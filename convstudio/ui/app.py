@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from convstudio import __version__
 from convstudio.session.model import Session
@@ -52,12 +52,9 @@ def run(path: str | None = None) -> int:
     """Open the window (on ``path`` if given) and run until it closes."""
     app = application()
     window = MainWindow()
-    if path is not None:
-        try:
-            window.document.replace_session(load_session(path))
-        except ValueError as error:
-            QMessageBox.warning(window, "Could not open the file", str(error))
     window.show()
+    # Opens the file (or shows why it cannot), offers work a crash left, starts autosaving.
+    window.files.launch(path)
     return app.exec()
 
 

@@ -25,6 +25,7 @@ from convstudio.engine.explain import explain_checked
 from convstudio.session.model import Session
 from convstudio.ui.arithmetic_panel import ArithmeticPanel
 from convstudio.ui.document import SessionDocument
+from convstudio.ui.file_controller import FileController
 from convstudio.ui.kernel_bank import KernelBank
 from convstudio.ui.scrub_bar import ScrubBar
 from convstudio.ui.settings_panel import LayerSettingsPanel
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_actions()
         self._connect()
+        self.files = FileController(self)
         self.resize(1280, 820)
         self._session_replaced()
 
@@ -294,12 +296,15 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, MESSAGE_MS)
 
     def _update_title(self) -> None:
-        session = self.document.session
-        title = session.title or "Untitled"
+        files = getattr(self, "files", None)  # None while __init__ builds the window
+        title = files.display_name() if files is not None else self.document.session.title
         self.setWindowModified(self.document.is_modified())
         self.setWindowTitle(f"{title}[*] — ConvStudio {__version__}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.confirm_close():  # unsaved changes: Save / Discard / Cancel
+            event.ignore()
+            return
         self.scrub.set_playing(False)
         self.runner.shutdown()
         super().closeEvent(event)
