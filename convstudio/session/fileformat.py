@@ -272,7 +272,8 @@ def _build(name: str, value: list[Any], shape: tuple[int, ...]) -> np.ndarray:
             for j, v in enumerate(node):
                 if isinstance(v, int) and abs(v) > 2**1023:
                     raise SessionError(
-                        f"{index_text(name, (*index, j))}: {_show(v)} is too large a number"
+                        f"{index_text(name, (*index, j))}: a whole number of {len(str(abs(v)))} "
+                        "digits is too large"
                     ) from None
             raise
 
@@ -352,6 +353,10 @@ def _parse(text: str) -> Any:
         raise SessionError(
             "not a ConvStudio session: the JSON nests too deeply to be one"
         ) from None
+    except SessionError:
+        raise
+    except ValueError as error:  # an integer of more than 4300 digits, say
+        raise SessionError(f"not a ConvStudio session: {error}") from None
 
 
 def _decode(data: bytes) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from convstudio.engine import limits
 from convstudio.engine.convolve import convolve_checked
 from convstudio.engine.errors import ConvError
 from convstudio.engine.params import ConvParams
@@ -71,6 +72,11 @@ def check_layout(
         )
     if any(n < 1 for n in in_shape[1:]):
         raise SessionError(f"input: shape {in_shape} is empty")
+    try:  # the input's own size first: a file claiming a huge input is refused for that
+        limits.check_spatial("input", in_shape[1:])
+        limits.check_values("input", in_shape)
+    except ConvError as error:
+        raise SessionError(str(error)) from None
     w_shape = tuple(int(s) for s in weight_shape)
     if w_shape != params.weight_shape:
         raise SessionError(
