@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Callable
@@ -142,11 +143,15 @@ def _pairs_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 # -- reading ---------------------------------------------------------------------------------------
-def migrate(doc: dict[str, Any]) -> dict[str, Any]:
-    """Bring a parsed document up to ``VERSION`` through ``MIGRATIONS``, one version at a time."""
-    if "version" not in doc:
-        raise SessionError("version: missing")
-    version = doc["version"]
+def _check_format(value: Any) -> None:
+    if value != FORMAT:
+        raise SessionError(
+            f"format: {_show(value)} is not {FORMAT!r}; this is not a ConvStudio session file"
+        )
+
+
+def _check_version(version: Any) -> int:
+    """A version this ConvStudio reads: the current one, or one the migrations start from."""
     if not _is_whole(version):
         raise SessionError(f"version: expected a whole number, got {_show(version)}")
     if version > VERSION:
@@ -154,14 +159,24 @@ def migrate(doc: dict[str, Any]) -> dict[str, Any]:
             f"version: {version} is newer than this ConvStudio reads (up to {VERSION}); "
             "open the file with a newer ConvStudio"
         )
-    oldest = min((*MIGRATIONS, VERSION))
+    oldest = VERSION
+    while oldest - 1 in MIGRATIONS:
+        oldest -= 1
+    if version < oldest:
+        raise SessionError(
+            f"version: {version} is not a version ConvStudio knows "
+            f"(it reads versions {oldest} to {VERSION})"
+        )
+    return version
+
+
+def migrate(doc: dict[str, Any]) -> dict[str, Any]:
+    """Bring a parsed document up to ``VERSION`` through ``MIGRATIONS``, one version at a time."""
+    if "version" not in doc:
+        raise SessionError("version: missing")
+    version = _check_version(doc["version"])
     while version < VERSION:
-        step = MIGRATIONS.get(version)
-        if step is None:
-            raise SessionError(
-                f"version: {version} is not a version ConvStudio knows "
-                f"(it reads versions {oldest} to {VERSION})"
-            )
+        step = MIGRATIONS[version]
         try:
             doc = step(dict(doc))
         except SessionError:
@@ -310,11 +325,7 @@ def from_document(doc: Any) -> Session:
         )
     if "format" not in doc:
         raise SessionError("format: missing; this is not a ConvStudio session file")
-    if doc["format"] != FORMAT:
-        raise SessionError(
-            f"format: {_show(doc['format'])} is not {FORMAT!r}; this is not a ConvStudio "
-            "session file"
-        )
+    _check_format(doc["format"])
     doc = migrate(doc)
     for name in _REQUIRED:
         if name not in doc:
@@ -340,19 +351,70 @@ def from_document(doc: Any) -> Session:
     return session.clamp_cursor().validate()
 
 
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _check_early(key: str, doc: dict[str, Any]) -> None:
+    """Checks that can run as soon as their field is read (format, version, params), so a large
+    file with a wrong header or settings is refused before its arrays are parsed."""
+    if key == "format":
+        _check_format(doc["format"])
+    elif key == "version" and "format" in doc:
+        _check_version(doc["version"])
+    elif key == "params" and "format" in doc and doc.get("version") == VERSION:
+        _params(doc["params"])
+
+
+def _parse_object(text: str, index: int) -> dict[str, Any]:
+    """The top-level JSON object, read one field at a time (``json`` parses each value)."""
+    decoder = json.JSONDecoder(object_pairs_hook=_pairs_without_duplicates)
+    doc: dict[str, Any] = {}
+    index = _SPACE.match(text, index + 1).end()
+    if text.startswith("}", index):
+        index += 1
+    else:
+        while True:
+            if not text.startswith('"', index):
+                raise json.JSONDecodeError(
+                    "Expecting property name enclosed in double quotes", text, index
+                )
+            key, index = json.decoder.scanstring(text, index + 1)
+            index = _SPACE.match(text, index).end()
+            if not text.startswith(":", index):
+                raise json.JSONDecodeError("Expecting ':' delimiter", text, index)
+            value, index = decoder.raw_decode(text, _SPACE.match(text, index + 1).end())
+            if key in doc:
+                raise SessionError(f"the field {key!r} appears twice in one object")
+            doc[key] = value
+            _check_early(key, doc)
+            index = _SPACE.match(text, index).end()
+            if text.startswith(",", index):
+                index = _SPACE.match(text, index + 1).end()
+            elif text.startswith("}", index):
+                index += 1
+                break
+            else:
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
+    index = _SPACE.match(text, index).end()
+    if index != len(text):
+        raise json.JSONDecodeError("Extra data", text, index)
+    return doc
+
+
 def _parse(text: str) -> Any:
-    if not text.strip(" \t\r\n"):
+    start = _SPACE.match(text).end()
+    if start == len(text):
         raise SessionError("the file is empty")
     try:
+        if text.startswith("{", start):
+            return _parse_object(text, start)
         return json.loads(text, object_pairs_hook=_pairs_without_duplicates)
     except json.JSONDecodeError as error:
         raise SessionError(
             f"not JSON: {error.msg} at line {error.lineno}, column {error.colno}"
         ) from None
     except RecursionError:
-        raise SessionError(
-            "not a ConvStudio session: the JSON nests too deeply to be one"
-        ) from None
+        raise SessionError("not a ConvStudio session: the JSON nests too deeply") from None
     except SessionError:
         raise
     except ValueError as error:  # an integer of more than 4300 digits, say
@@ -418,10 +480,14 @@ def load(path: str | os.PathLike[str]) -> Session:
         if info.st_size > MAX_FILE_BYTES:
             raise _too_big(info.st_size)
         with open(where, "rb") as file:
-            head = file.read(PEEK_BYTES)
-            _check_head(head)
-            data = head + file.read(MAX_FILE_BYTES + 1 - len(head))
-        return loads(data)
+            _check_head(file.read(PEEK_BYTES))
+            file.seek(0)
+            data = file.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise _too_big(len(data))
+        text = _decode(data)
+        del data  # a large file: keep one copy of its text in memory, not two
+        return from_document(_parse(text))
     except SessionError as error:
         message = str(error)
         if not message.startswith(str(where)):

@@ -550,3 +550,26 @@ def test_migrations_step_one_version_at_a_time(monkeypatch: pytest.MonkeyPatch) 
     assert steps == [1, 2] and doc["version"] == 3
     with pytest.raises(SessionError, match="version: 0 is not a version ConvStudio knows"):
         fileformat.migrate({"version": 0})
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ('"format": "something-else"', 'format: "something-else" is not'),
+        ('"format": "convstudio-session", "version": 9', "version: 9 is newer"),
+        (
+            '"format": "convstudio-session", "version": 1, "params": {"ndim": 2, '
+            '"in_features": 600, "out_features": 1, "kernel_size": [3, 3], "stride": [1, 1], '
+            '"padding": [[0, 0], [0, 0]], "padding_mode": "zeros", "dilation": [1, 1], '
+            '"groups": 1, "bias": true}',
+            "params: in_features=600 is over the limit of 512",
+        ),
+    ],
+)
+def test_the_header_is_checked_before_the_arrays_are_parsed(header: str, expected: str) -> None:
+    """The arrays after a bad header are cut off mid-number: had the loader parsed them, the
+    message would be about broken JSON instead."""
+    text = "{" + header + ', "input": [[[0.0, 1.0, 2.'
+    with pytest.raises(SessionError) as caught:
+        loads(text)
+    assert str(caught.value).startswith(expected), str(caught.value)
