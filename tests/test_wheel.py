@@ -58,6 +58,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     run([*pip, "--python", python, "install", "-q", "--no-deps", wheel], root, env)
     work = root / "work"
     work.mkdir()
+    # The app keeps settings, recent files and autosaves: in a home of its own, not the tester's.
+    env.update(HOME=str(work), XDG_CONFIG_HOME=str(work / ".config"), QT_QPA_PLATFORM="offscreen")
     env["PATH"] = f"{target / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     return {"wheel": wheel, "python": python, "bin": target / "bin", "work": work, "env": env}
 
@@ -97,3 +99,24 @@ def test_installed_command_prints_version(installed: dict) -> None:
     command = [installed["bin"] / "convstudio", "--version"]
     result = run(command, installed["work"], installed["env"])
     assert result.stdout.strip() == f"ConvStudio {__version__}"
+
+
+def test_installed_command_renders_an_installed_example(installed: dict) -> None:
+    from PySide6.QtGui import QImage
+
+    code = "import convstudio.resources_path as r; print(r.resources_dir())"
+    resources = Path(
+        run([installed["python"], "-c", code], installed["work"], installed["env"]).stdout.strip()
+    )
+    examples = sorted((resources / "examples").glob("*.convstudio"))
+    assert examples, f"no examples in the installed resources {resources}"
+    shot = installed["work"] / "example.png"
+    command = [installed["bin"] / "convstudio", "--screenshot", shot, examples[0]]
+    run(command, installed["work"], installed["env"])
+    image = QImage(str(shot))
+    assert not image.isNull(), "the screenshot is not a readable image"
+    assert image.width() >= 400 and image.height() >= 300
+    colours = {
+        image.pixel(x, y) for x in range(0, image.width(), 16) for y in range(0, image.height(), 16)
+    }
+    assert len(colours) >= 8, "the window drew (almost) nothing"
