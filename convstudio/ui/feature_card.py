@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from convstudio.ui.grids import GridView
+from convstudio.ui.palette import role_color, theme_of
+
+#: The stage's grids use a slightly smaller font than the panels, so that a lecture-sized layer
+#: (two 7x7 padded inputs, their kernels and the outputs) fits a laptop screen without scrolling.
+GRID_FONT_SCALE = 0.85
 
 
 class FeatureCard(QFrame):
@@ -21,6 +27,12 @@ class FeatureCard(QFrame):
         self.caption = QLabel(caption)
         self.caption.setObjectName("FeatureCaption")
         self.grid = GridView(editable=editable, name=caption)
+        # The grid takes the size it asks for; the stage scrolls as a whole instead of every small
+        # grid growing scroll bars of its own.
+        self.grid.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        font = self.grid.font()
+        font.setPointSizeF(font.pointSizeF() * GRID_FONT_SCALE)
+        self.grid.setFont(font)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 4)
         layout.setSpacing(2)
@@ -49,11 +61,14 @@ class FeatureCard(QFrame):
     def is_current(self) -> bool:
         return self._current
 
-    def _apply_style(self) -> None:
-        from convstudio.ui.palette import role_color
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_style()
+        super().changeEvent(event)
 
+    def _apply_style(self) -> None:
         if self._current:
-            colour = role_color("output").name()
+            colour = role_color("output", theme_of(self)).name()
             self.setStyleSheet(
                 f"#FeatureCard {{ border: 2px solid {colour}; border-radius: 4px; }}"
                 "#FeatureCaption { font-weight: bold; }"
