@@ -286,6 +286,12 @@ def _plan(
     )
 
 
+def layout(params: ConvParams, input_shape: tuple[int, ...], dtype: Any) -> str:
+    """Which layout and how many tiles ``convolve`` uses for this layer (for the benchmark)."""
+    plan = _plan(params, tuple(input_shape), np.dtype(dtype).itemsize, TILE_BYTES, "auto")
+    return f"{plan.method}, {len(plan.tiles)} tile{'s' if len(plan.tiles) > 1 else ''}"
+
+
 def convolve_checked(
     x: np.ndarray,
     weight: np.ndarray,
