@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QTextBrowser,
     QTextEdit,
     QToolTip,
@@ -124,6 +125,9 @@ class ArithmeticPanel(QWidget):
         self.header.setObjectName("ArithmeticHeader")
         self.header.setTextFormat(Qt.TextFormat.PlainText)
         self.header.setToolTip(INDEX_NOTE)
+        # The header must not hold the dock wide: in a narrow dock it is clipped, not enforced.
+        self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.header.setMinimumWidth(40)
         self.every_term = QCheckBox("Every term")
         self.every_term.setToolTip(
             "Write out every product instead of the first few per input feature "
