@@ -12,6 +12,9 @@ from PySide6.QtWidgets import QApplication
 from convstudio import __version__
 from convstudio.session.model import Session
 from convstudio.ui.main_window import MainWindow
+from convstudio.ui.preferences import attach_window
+from convstudio.ui.theme import theme_controller
+from convstudio.ui.welcome import first_run_session
 
 #: The longest a screenshot waits for the worker's first result before it gives up, in ms.
 SCREENSHOT_TIMEOUT_MS = 60_000
@@ -29,6 +32,7 @@ def application() -> QApplication:
         icon = icon_path()
         if icon is not None:
             app.setWindowIcon(QIcon(str(icon)))
+        theme_controller(app).load()  # the saved theme, or the system's light/dark
     return app  # type: ignore[return-value]
 
 
@@ -51,7 +55,9 @@ def load_session(path: str | None) -> Session:
 def run(path: str | None = None) -> int:
     """Open the window (on ``path`` if given) and run until it closes."""
     app = application()
-    window = MainWindow()
+    # On a first run (welcome not dismissed yet) and no file given: the first lecture example.
+    window = MainWindow(first_run_session() if path is None else None)
+    attach_window(window)  # restore the saved size and dock layout; save them on close
     window.show()
     # Opens the file (or shows why it cannot), offers work a crash left, starts autosaving.
     window.files.launch(path)

@@ -26,10 +26,13 @@ from convstudio.session.model import Session
 from convstudio.ui.arithmetic_panel import ArithmeticPanel
 from convstudio.ui.document import SessionDocument
 from convstudio.ui.file_controller import FileController
+from convstudio.ui.help import install_help_menu
 from convstudio.ui.kernel_bank import KernelBank
 from convstudio.ui.scrub_bar import ScrubBar
 from convstudio.ui.settings_panel import LayerSettingsPanel
 from convstudio.ui.stage import LayerStage
+from convstudio.ui.theme import add_theme_menu, theme_controller
+from convstudio.ui.welcome import install_welcome
 from convstudio.ui.worker import ConvolutionRunner
 
 #: How long a status-bar message stays, in milliseconds.
@@ -58,6 +61,9 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self.files = FileController(self)
+        self.welcome = install_welcome(self)  # first-run tips above the stage
+        self.help = install_help_menu(self, self.help_menu, self.welcome.show_again)
+        theme_controller().theme_changed.connect(self._theme_changed)
         self.resize(1280, 820)
         self._session_replaced()
 
@@ -130,6 +136,8 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        self.theme_actions = add_theme_menu(view)  # System / Light / Dark
 
         nav = menus.addMenu("&Navigate")
         for text, keys, slot in (
@@ -291,6 +299,10 @@ class MainWindow(QMainWindow):
         self.mode_actions[mode].setChecked(True)
         self.stage.set_display_mode(mode)
         self.kernel_bank.set_display_mode(mode)
+
+    def _theme_changed(self, _theme: str) -> None:
+        # The arithmetic is HTML with the palette's colours written in: draw it again.
+        self._update_explanation()
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, MESSAGE_MS)

@@ -13,7 +13,7 @@ that cache colours (lookup tables, pyqtgraph backgrounds) to refresh them.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMenu
 
@@ -73,7 +73,7 @@ _DARK = {
     _Role.Mid: "#A0A0A0",
     _Role.Dark: "#1A1A1A",
     _Role.Shadow: "#0D0D0D",
-    _Role.Highlight: "#3A82C4",
+    _Role.Highlight: "#2F6EA8",
     _Role.HighlightedText: "#FFFFFF",
     _Role.Link: "#7CB8FF",
     _Role.LinkVisited: "#C59BF0",
@@ -202,10 +202,40 @@ class ThemeController(QObject):
                 self._app.setStyle(STYLE)
             if force or theme != self._theme:
                 self._app.setPalette(palette_for(theme))
+                # Qt posts the palette change to the widgets; deliver it now, so that every widget
+                # (and every view reading its palette in a theme_changed slot) has the new colours.
+                QCoreApplication.sendPostedEvents(None, QEvent.Type.ApplicationPaletteChange)
+                _refresh_style_sheets(self._app)
+                _announce_settled_palette(self._app)
                 self._theme = theme
                 self.theme_changed.emit(theme)
         finally:
             self._applying = False
+
+
+def _refresh_style_sheets(app: QApplication) -> None:
+    """Re-polish widgets that carry a style sheet so they take the new palette.
+
+    Qt does not pass an application palette change on to widgets styled by a style sheet (nor to
+    their children): a card with a border rule would keep its grids in the old theme. Setting the
+    same sheet again re-resolves their palettes.
+    """
+    for widget in app.allWidgets():
+        sheet = widget.styleSheet()
+        if sheet:
+            widget.setStyleSheet(sheet)
+
+
+def _announce_settled_palette(app: QApplication) -> None:
+    """Send every widget one more PaletteChange now that all palettes hold the new theme.
+
+    Qt delivers the change to a parent before its children are updated, so a container that reads
+    its children's palettes when told (the grid views refresh their cell colours that way) would
+    read the old theme. A theme switch is rare; a second, settled notice is cheap and makes every
+    such refresh see the final colours.
+    """
+    for widget in app.allWidgets():
+        QCoreApplication.sendEvent(widget, QEvent(QEvent.Type.PaletteChange))
 
 
 def theme_controller(app: QApplication | None = None) -> ThemeController:

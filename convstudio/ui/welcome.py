@@ -7,6 +7,8 @@ it; Help > Welcome Tips brings it back on demand.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
@@ -53,7 +55,7 @@ class WelcomeBanner(QFrame):
 
         self.title = QLabel(f"<b>{WELCOME_TITLE}</b> — a few things to try:")
         self.title.setObjectName("WelcomeTitle")
-        items = "".join(f"<li>{tip}</li>" for tip in WELCOME_TIPS)
+        items = "".join(f"<li>{html.escape(tip)}</li>" for tip in WELCOME_TIPS)
         self.tips = QLabel(f"<ul style='margin: 0px; -qt-list-indent: 1;'>{items}</ul>")
         self.tips.setObjectName("WelcomeTips")
         self.tips.setWordWrap(True)
