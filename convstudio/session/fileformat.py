@@ -2,9 +2,11 @@
 
 Reading is defensive because files come from other people and other tools: every problem becomes
 a ``SessionError`` naming the field and what is wrong, and sizes are checked before anything large
-is built. The order is: file size (before reading it whole), UTF-8, JSON (depth included), format,
-version and migrations, field types, settings (through ``ConvParams``), the shapes the nested
-lists declare against the limits, then the arrays are built and the finished session validated.
+is built. The order is: file size (before reading it whole), the first bytes (a JSON object?),
+UTF-8, then the top-level object field by field, with format, version and settings checked as soon
+as they are read (so a large file with a bad header is refused before its arrays are parsed);
+then migrations, field types, settings (through ``ConvParams``), the shapes the nested lists
+declare against the limits, and only then are the arrays built and the session validated.
 
 Writing is atomic: the text goes to a temporary file beside the target, is flushed and fsynced,
 then renamed over the target, so a save that fails leaves the old file exactly as it was.

@@ -222,7 +222,8 @@ class Session:
     ``(out_features,)``, all read-only float64. Constructing a Session converts and freezes the
     arrays (copying any that are writable) but does not check them against ``params``: call
     ``validate()`` for that (the file loader always does). ``view`` is free-form UI state (JSON
-    data) that is saved and restored but means nothing to this layer.
+    data) that is saved and restored but means nothing to this layer; it is copied one level deep,
+    so replace it through ``with_view`` rather than changing nested lists in place.
 
     Two sessions are equal when their settings, text, cursor, view and every bit of every array
     agree, so ``session == saved`` is the test for unsaved changes.
