@@ -52,16 +52,22 @@ def load_session(path: str | None) -> Session:
     return load(path)
 
 
-def run(path: str | None = None) -> int:
-    """Open the window (on ``path`` if given) and run until it closes."""
-    app = application()
+def open_window(path: str | None = None) -> MainWindow:
+    """Everything a launch does before the event loop runs: the window, shown, with its file."""
+    application()
     # On a first run (welcome not dismissed yet) and no file given: the first lecture example.
     window = MainWindow(first_run_session() if path is None else None)
     attach_window(window)  # restore the saved size and dock layout; save them on close
     window.show()
     # Opens the file (or shows why it cannot), offers work a crash left, starts autosaving.
     window.files.launch(path)
-    return app.exec()
+    return window
+
+
+def run(path: str | None = None) -> int:
+    """Open the window (on ``path`` if given) and run until it closes."""
+    window = open_window(path)  # noqa: F841 - the window must live while the loop runs
+    return application().exec()
 
 
 def wait_for_output(window: MainWindow, timeout_ms: int = SCREENSHOT_TIMEOUT_MS) -> bool:

@@ -51,11 +51,16 @@ class KernelBank(QWidget):
         self._fill()
 
     def set_current(self, out_feature: int) -> None:
+        """Frame kernel ``out_feature``; values are only refilled when other rows come into view."""
+        if out_feature == self._current and self._key is not None:
+            return
         self._current = out_feature
         if self._session is None:
             return
-        self._rebuild_if_needed()
-        self._fill()
+        if self._rebuild_if_needed():
+            self._fill()
+        else:
+            self._frame_current()
 
     def set_display_mode(self, mode: str) -> None:
         self._mode = mode
@@ -69,7 +74,8 @@ class KernelBank(QWidget):
     def bias_card(self, out_feature: int) -> FeatureCard | None:
         return self._bias_cards.get(out_feature)
 
-    def _rebuild_if_needed(self) -> None:
+    def _rebuild_if_needed(self) -> bool:
+        """Lay out the rows and slices in view again if they changed; True when it did."""
         session = self._session
         assert session is not None
         params = session.params
@@ -77,7 +83,7 @@ class KernelBank(QWidget):
         slots = range(min(params.in_per_group, MAX_SHOWN))
         key = (params, rows, slots)
         if key == self._key:
-            return
+            return False
         self._key = key
         while self._grid.count():
             widget = self._grid.takeAt(0).widget()
@@ -123,6 +129,7 @@ class KernelBank(QWidget):
             )
             note.setEnabled(False)
             self._grid.addWidget(note, len(rows), 0, 1, len(slots) + 2)
+        return True
 
     def _fill(self) -> None:
         session = self._session
@@ -132,10 +139,15 @@ class KernelBank(QWidget):
         for (o, slot), card in self._cards.items():
             card.grid.set_colour_range(limit)
             card.grid.set_values(as_rows(session.weight[o, slot]))
-            card.set_current(o == self._current)
         for o, card in self._bias_cards.items():
             card.grid.set_colour_range(bias_limit)
             card.grid.set_values(session.bias[o : o + 1][None, :])
+        self._frame_current()
+
+    def _frame_current(self) -> None:
+        for (o, _slot), card in self._cards.items():
+            card.set_current(o == self._current)
+        for o, card in self._bias_cards.items():
             card.set_current(o == self._current)
 
     def _edit(self, o: int, slot: int, row: int, col: int, block: np.ndarray) -> None:

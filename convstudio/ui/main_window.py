@@ -6,8 +6,10 @@ owns the connections, the menus and the actions, nothing else.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -37,6 +39,9 @@ from convstudio.ui.worker import ConvolutionRunner
 
 #: How long a status-bar message stays, in milliseconds.
 MESSAGE_MS = 6000
+#: While the cursor moves faster than this (seconds between steps), the arithmetic text waits
+#: until the cursor rests for as long, then shows the cell the cursor rests on.
+EXPLAIN_REST_S = 0.04
 
 
 class MainWindow(QMainWindow):
@@ -48,6 +53,11 @@ class MainWindow(QMainWindow):
         self.document = SessionDocument(session if session is not None else Session.default())
         self.runner = ConvolutionRunner(self)
         self.output: np.ndarray | None = None
+        self._last_cursor_move = 0.0
+        self._explain_timer = QTimer(self)
+        self._explain_timer.setSingleShot(True)
+        self._explain_timer.setInterval(round(EXPLAIN_REST_S * 1000))
+        self._explain_timer.timeout.connect(self._update_explanation)
         self._output_generation = -1
 
         self.stage = LayerStage()
@@ -64,7 +74,13 @@ class MainWindow(QMainWindow):
         self.welcome = install_welcome(self)  # first-run tips above the stage
         self.help = install_help_menu(self, self.help_menu, self.welcome.show_again)
         theme_controller().theme_changed.connect(self._theme_changed)
-        self.resize(1280, 820)
+        self.resize(1440, 900)
+        # Settings and the kernel bank share the left side as tabs, so the stage keeps the width
+        # the lecture's side-by-side picture needs.
+        self.tabifyDockWidget(self.docks["settings"], self.docks["kernels"])
+        self.docks["settings"].raise_()
+        self.resizeDocks([self.docks["settings"]], [330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["arithmetic"]], [170], Qt.Orientation.Vertical)
         self._session_replaced()
 
     # -- construction --------------------------------------------------------------------------
@@ -82,7 +98,7 @@ class MainWindow(QMainWindow):
                 self.settings_panel,
                 Qt.DockWidgetArea.LeftDockWidgetArea,
             ),
-            ("kernels", "Kernels", self.kernel_bank, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("kernels", "Kernels", self.kernel_bank, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("arithmetic", "Arithmetic", self.arithmetic, Qt.DockWidgetArea.BottomDockWidgetArea),
         ):
             dock = QDockWidget(title, self)
@@ -207,7 +223,9 @@ class MainWindow(QMainWindow):
         doc = self.document
         doc.changed.connect(self._document_changed)
         doc.cursor_changed.connect(self._cursor_changed)
-        doc.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        # A Qt slot of the window itself: disconnected by Qt when the window goes away, so the
+        # undo stack's last signals during teardown reach nothing that is half destroyed.
+        doc.modified_changed.connect(self.setWindowModified)
         self.runner.result_ready.connect(self._result_ready)
         self.runner.failed.connect(self._job_failed)
         self.runner.busy_changed.connect(self.busy.setVisible)
@@ -232,21 +250,25 @@ class MainWindow(QMainWindow):
         self._document_changed(frozenset({"params", "input", "weight", "bias", "meta"}))
 
     def _document_changed(self, parts: frozenset) -> None:
+        """Refresh what the change touched; values go to the worker, never computed here."""
         session = self.document.session
         params = session.params
+        cursor = session.cursor
+        out_shape = params.output_shape_unchecked(session.input.shape)
         if "params" in parts:
             self.settings_panel.set_layout(params, session.input.shape[1:])
-        out_shape = params.output_shape_unchecked(session.input.shape)
-        self.scrub.set_range(params.out_features, out_shape[1:])
-        self.scrub.set_cursor(session.cursor.out_feature, session.cursor.position)
-        self.stage.set_cursor(session.cursor.out_feature, session.cursor.position)
-        self.stage.set_session(session)
-        self.kernel_bank.set_current(session.cursor.out_feature)
-        self.kernel_bank.set_session(session)
+            self.scrub.set_range(params.out_features, out_shape[1:])
+            self.shape_label.setText(
+                f"input {tuple(session.input.shape)} → output {tuple(out_shape)}"
+            )
         if parts & {"params", "input", "weight", "bias"}:
+            self.scrub.set_cursor(cursor.out_feature, cursor.position)
+            self.stage.set_session(session, frozenset(parts))
+            if parts & {"params", "weight", "bias"}:
+                self.kernel_bank.set_current(cursor.out_feature)
+                self.kernel_bank.set_session(session)
             self.runner.request(session)
-        self.shape_label.setText(f"input {tuple(session.input.shape)} → output {tuple(out_shape)}")
-        self._update_explanation()
+            self._update_explanation()
         self._update_title()
 
     def _cursor_changed(self) -> None:
@@ -254,9 +276,24 @@ class MainWindow(QMainWindow):
         self.scrub.set_cursor(cursor.out_feature, cursor.position)
         self.stage.set_cursor(cursor.out_feature, cursor.position)
         self.kernel_bank.set_current(cursor.out_feature)
-        self._update_explanation()
+        self._schedule_explanation()
+
+    def _schedule_explanation(self) -> None:
+        """Write the arithmetic out at once after a pause, else once the scrubbing rests.
+
+        Laying out the text costs more than moving the highlights; while the cursor moves faster
+        than anyone can read, only the highlights follow every step.
+        """
+        now = time.monotonic()
+        resting = now - self._last_cursor_move > EXPLAIN_REST_S
+        self._last_cursor_move = now
+        if resting:
+            self._update_explanation()
+        else:
+            self._explain_timer.start()
 
     def _update_explanation(self) -> None:
+        self._explain_timer.stop()
         session = self.document.session
         cursor = session.cursor
         bias = session.bias if session.params.bias else None

@@ -23,6 +23,9 @@ from convstudio.engine.geometry import padded_taps
 from convstudio.session.model import Session
 from convstudio.ui.feature_card import FeatureCard
 
+#: Every part of a session, for a refresh of the whole stage.
+ALL_PARTS = frozenset({"params", "input", "weight", "bias"})
+
 #: At most this many grids per column: beyond it the column shows a window around the cursor,
 #: because hundreds of live grids would make every change slow and the page unreadable.
 MAX_SHOWN = 12
@@ -101,30 +104,42 @@ class LayerStage(QWidget):
         outer.addWidget(scroll)
 
     # -- what the window tells the stage ---------------------------------------------------------
-    def set_session(self, session: Session) -> None:
-        """Show a (possibly resized) session; rebuilds the grids only when the layout changed."""
+    def set_session(self, session: Session, parts: frozenset[str] = ALL_PARTS) -> None:
+        """Show a changed session; only the ``parts`` that changed are refilled.
+
+        ``parts`` holds the document's change names ("params", "input", "weight", "bias"); a new
+        layout rebuilds the grids and refills everything.
+        """
         self._session = session
-        o = min(self._cursor[0], session.params.out_features - 1)
-        self._cursor = (o, self._cursor[1])
-        self._rebuild_if_needed()
-        self._fill_inputs()
-        self._fill_kernels()
+        self._cursor = (session.cursor.out_feature, tuple(session.cursor.position))
+        if self._rebuild_if_needed():
+            parts = ALL_PARTS
+        if parts & {"params", "input"}:
+            self._fill_inputs()
+        if parts & {"params", "weight", "bias"}:
+            self._fill_kernels()
+        if "params" in parts:
+            self._fill_outputs()
+        self._mark_inputs()
+        self._frame_outputs()
         self._update_highlights()
 
     def set_output(self, output: np.ndarray | None) -> None:
         """Show the worker's output (None: not computed yet for this layout)."""
         self._output = output
         self._fill_outputs()
-        self._update_highlights()
 
     def set_cursor(self, out_feature: int, position: tuple[int, ...]) -> None:
+        """Move the highlights; a new output feature also brings its kernel and frames."""
         moved_feature = out_feature != self._cursor[0]
         self._cursor = (out_feature, tuple(position))
-        if moved_feature:
-            self._rebuild_if_needed()
+        if moved_feature and self._session is not None:
+            if self._rebuild_if_needed():
+                self._fill_inputs()
+                self._fill_outputs()
             self._fill_kernels()
-            self._fill_inputs()
-            self._fill_outputs()
+            self._mark_inputs()
+            self._frame_outputs()
         self._update_highlights()
 
     def set_hover(self, term: Term | None) -> None:
@@ -163,13 +178,14 @@ class LayerStage(QWidget):
         reads = params.in_features_of(o)
         return window(params.in_features, reads.start), window(params.out_features, o)
 
-    def _rebuild_if_needed(self) -> None:
+    def _rebuild_if_needed(self) -> bool:
+        """Lay the grids out again when the layer or the features in view changed; True if so."""
         session = self._session
         assert session is not None
         shown_in, shown_out = self._shown()
         key = (session.params, session.input.shape, shown_in, shown_out)
         if key == self._layout_key:
-            return
+            return False
         self._layout_key = key
         self._clear()
         params = session.params
@@ -236,6 +252,7 @@ class LayerStage(QWidget):
             self._grid.addWidget(note, rows + 1, 0, 1, 7)
         for card in self.cards():
             card.grid.set_display_mode(self._mode)
+        return True
 
     def _wire_messages(self, card: FeatureCard) -> None:
         card.grid.edit_refused.connect(self.message)
@@ -259,10 +276,18 @@ class LayerStage(QWidget):
         padding = grid_padding(params.padding)
         padded = pad_input(session.input, params)
         limit = symmetric_limit(padded)
-        reads = params.in_features_of(self._cursor[0])
         for i, card in self._in_cards.items():
             card.grid.set_colour_range(limit)
             card.grid.set_values(as_rows(session.input[i]), padding, as_rows(padded[i]))
+        self._mark_inputs()
+
+    def _mark_inputs(self) -> None:
+        """Dim the input features the current output feature does not read (groups > 1)."""
+        session = self._session
+        assert session is not None
+        params = session.params
+        reads = params.in_features_of(self._cursor[0])
+        for i, card in self._in_cards.items():
             card.set_dimmed(i not in reads)
             card.set_caption(
                 f"in {i}",
@@ -306,10 +331,14 @@ class LayerStage(QWidget):
             out = None
         limit = symmetric_limit(out)
         for o, card in self._out_cards.items():
-            card.set_current(o == self._cursor[0])
             values = out[o] if out is not None else np.full(expected[1:], np.nan)
             card.grid.set_colour_range(limit)
             card.grid.set_values(as_rows(values))
+        self._frame_outputs()
+
+    def _frame_outputs(self) -> None:
+        for o, card in self._out_cards.items():
+            card.set_current(o == self._cursor[0])
 
     # -- highlights ----------------------------------------------------------------------------
     def _update_highlights(self) -> None:
