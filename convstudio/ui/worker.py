@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -146,6 +147,15 @@ class _Worker(QObject):
                 self.done.emit(job.generation, out)
 
 
+def _stop_thread(thread: QThread, mailbox: _Mailbox) -> None:
+    """Abandon the running job, drop the pending one, end the thread and wait for it."""
+    mailbox.stopping.set()
+    mailbox.take()
+    thread.quit()
+    if not thread.wait(SHUTDOWN_WAIT_MS):
+        log.warning("the engine thread did not stop within %d ms", SHUTDOWN_WAIT_MS)
+
+
 class ConvolutionRunner(QObject):
     """Runs the session's convolution off the GUI thread and reports only the newest result.
 
@@ -175,6 +185,10 @@ class ConvolutionRunner(QObject):
         self._worker.done.connect(self._on_done)
         self._worker.error.connect(self._on_error)
         self._thread.start()
+        # If the runner is deleted without shutdown (its parent window destroyed), stop the thread
+        # anyway: a QThread destroyed while running aborts the process. The callback holds the
+        # thread and mailbox, not the runner, so it is safe to run during the runner's destruction.
+        self.destroyed.connect(partial(_stop_thread, self._thread, self._mailbox))
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -217,11 +231,7 @@ class ConvolutionRunner(QObject):
         if self._shut_down:
             return
         self._shut_down = True
-        self._mailbox.stopping.set()
-        self._mailbox.take()
-        self._thread.quit()
-        if not self._thread.wait(SHUTDOWN_WAIT_MS):
-            log.warning("the engine thread did not stop within %d ms", SHUTDOWN_WAIT_MS)
+        _stop_thread(self._thread, self._mailbox)
         self._set_busy(False)
 
     # -- results from the worker ---------------------------------------------------------------

@@ -271,3 +271,32 @@ def test_tiles_stop_when_cancelled(monkeypatch):
     out = convolve_in_tiles(session.input, session.weight, None, params, cancelled)
     assert out is None
     assert len(asked) == 4
+
+
+def test_a_runner_deleted_with_its_parent_stops_its_thread(qtbot):
+    from PySide6.QtCore import QObject
+
+    compute = GatedCompute(cooperative=True)
+    parent = QObject()
+    runner = ConvolutionRunner(parent, compute=compute)
+    thread = runner.thread
+    runner.request(tagged(1.0))
+    qtbot.waitUntil(compute.started.is_set)
+    del runner
+    parent.deleteLater()
+    qtbot.waitUntil(lambda: compute.gave_up == 1)
+    assert thread.isFinished()
+
+
+def test_a_real_session_gives_its_output(qtbot, runners):
+    from convstudio.session.model import Session
+
+    session = Session.default()
+    runner = runners()
+    with qtbot.waitSignal(runner.result_ready) as blocker:
+        runner.request(session)
+    np.testing.assert_array_equal(blocker.args[1], session.compute_output())
+    no_bias = session.resized(session.params.replace(bias=False), session.spatial)
+    with qtbot.waitSignal(runner.result_ready) as blocker:
+        runner.request(no_bias)
+    np.testing.assert_array_equal(blocker.args[1], no_bias.compute_output())
