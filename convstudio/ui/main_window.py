@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -39,9 +39,16 @@ from convstudio.ui.worker import ConvolutionRunner
 
 #: How long a status-bar message stays, in milliseconds.
 MESSAGE_MS = 6000
+#: The first-run window size: room for the lecture's 2->3 layer without scrolling.
+DEFAULT_SIZE = QSize(1440, 900)
 #: While the cursor moves faster than this (seconds between steps), the arithmetic text waits
 #: until the cursor rests for as long, then shows the cell the cursor rests on.
 EXPLAIN_REST_S = 0.04
+
+
+def fitted_size(wanted: QSize, available: QSize) -> QSize:
+    """``wanted``, shrunk to fit a screen's available area (a laptop, a projector)."""
+    return QSize(min(wanted.width(), available.width()), min(wanted.height(), available.height()))
 
 
 class MainWindow(QMainWindow):
@@ -74,7 +81,7 @@ class MainWindow(QMainWindow):
         self.welcome = install_welcome(self)  # first-run tips above the stage
         self.help = install_help_menu(self, self.help_menu, self.welcome.show_again)
         theme_controller().theme_changed.connect(self._theme_changed)
-        self.resize(1440, 900)
+        self.resize(fitted_size(DEFAULT_SIZE, self.screen().availableGeometry().size()))
         # Settings and the kernel bank share the left side as tabs, so the stage keeps the width
         # the lecture's side-by-side picture needs.
         self.tabifyDockWidget(self.docks["settings"], self.docks["kernels"])
