@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, QSize, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from convstudio import __version__
 from convstudio.session.model import Session
-from convstudio.ui.main_window import MainWindow
+from convstudio.ui.main_window import DEFAULT_SIZE, MainWindow
 from convstudio.ui.preferences import attach_window
 from convstudio.ui.theme import theme_controller
 from convstudio.ui.welcome import first_run_session
@@ -98,8 +98,8 @@ def screenshot(
         print(f"convstudio: {error}", file=sys.stderr)
         return 2
     window = MainWindow(session)
-    if size is not None:
-        window.resize(*size)
+    # Offscreen, the "screen" is 800x800; a screenshot is the window at its designed size.
+    window.resize(DEFAULT_SIZE if size is None else QSize(*size))
     window.show()
     cursor = window.document.session.cursor
     window.document.set_cursor(
