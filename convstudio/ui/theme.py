@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from convstudio.ui.preferences import THEME_CHOICES, Preferences
 
@@ -205,28 +205,43 @@ class ThemeController(QObject):
                 # Qt posts the palette change to the widgets; deliver it now, so that every widget
                 # (and every view reading its palette in a theme_changed slot) has the new colours.
                 QCoreApplication.sendPostedEvents(None, QEvent.Type.ApplicationPaletteChange)
-                _refresh_style_sheets(self._app)
-                _announce_settled_palette(self._app)
+                shown = _shown_widgets(self._app)
+                _refresh_style_sheets(shown)
+                _announce_settled_palette(shown)
                 self._theme = theme
                 self.theme_changed.emit(theme)
         finally:
             self._applying = False
 
 
-def _refresh_style_sheets(app: QApplication) -> None:
+def _shown_widgets(app: QApplication) -> list[QWidget]:
+    """The widgets of the windows on screen, hidden docks and panels included.
+
+    Closed windows are left out: a switch costs a fraction of a second per open window, and
+    windows that were closed (but not yet deleted) would multiply it for nothing.
+    """
+    widgets: list[QWidget] = []
+    for top in app.topLevelWidgets():
+        if top.isVisible():
+            widgets.append(top)
+            widgets.extend(top.findChildren(QWidget))
+    return widgets
+
+
+def _refresh_style_sheets(widgets: list[QWidget]) -> None:
     """Re-polish widgets that carry a style sheet so they take the new palette.
 
     Qt does not pass an application palette change on to widgets styled by a style sheet (nor to
     their children): a card with a border rule would keep its grids in the old theme. Setting the
     same sheet again re-resolves their palettes.
     """
-    for widget in app.allWidgets():
+    for widget in widgets:
         sheet = widget.styleSheet()
         if sheet:
             widget.setStyleSheet(sheet)
 
 
-def _announce_settled_palette(app: QApplication) -> None:
+def _announce_settled_palette(widgets: list[QWidget]) -> None:
     """Send every widget one more PaletteChange now that all palettes hold the new theme.
 
     Qt delivers the change to a parent before its children are updated, so a container that reads
@@ -234,7 +249,7 @@ def _announce_settled_palette(app: QApplication) -> None:
     read the old theme. A theme switch is rare; a second, settled notice is cheap and makes every
     such refresh see the final colours.
     """
-    for widget in app.allWidgets():
+    for widget in widgets:
         QCoreApplication.sendEvent(widget, QEvent(QEvent.Type.PaletteChange))
 
 
