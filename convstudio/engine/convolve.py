@@ -38,6 +38,9 @@ TILE_BYTES = 2 << 20
 #: A tile always holds at least this many output positions, however large the kernel, so the
 #: number of tiles (one Python iteration each) stays small.
 MIN_TILE_POSITIONS = 256
+#: Layers whose whole patch matrix has at most this many values gather it in one ``take``
+#: through a cached index (no padding copy, no tiles): the per-call cost of a small layer.
+GATHER_MAX_VALUES = 1 << 14
 #: Up to this many patch rows (in_per_group * kernel cells) the bias is folded into the product.
 FOLD_BIAS_MAX_K = 512
 
@@ -125,7 +128,7 @@ def _params(
 ) -> ConvParams:
     """``params_for`` with a cache keyed by shapes and settings: validation runs once per layer."""
     try:
-        key = (x_shape, w_shape, has_bias, *(_freeze(v) for v in settings.items()))
+        key = (x_shape, w_shape, has_bias, tuple(settings), *map(_freeze, settings.values()))
     except _Unhashable:
         return params_for(x_shape, w_shape, {**settings, "bias": has_bias})
     params = _PARAMS_CACHE.get(key)
@@ -135,6 +138,16 @@ def _params(
             _PARAMS_CACHE.clear()
         _PARAMS_CACHE[key] = params
     return params
+
+
+def _all_finite(a: np.ndarray) -> bool:
+    """Whether every value is finite, cheaply for small and large arrays alike."""
+    if a.size < 4096:
+        return bool(np.isfinite(a).all())
+    # A finite sum proves every value finite in one pass with no temporary array; a non-finite
+    # sum (NaN, infinity, or huge finite values overflowing) sends the caller to look closer.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(a.sum()))
 
 
 def check_operands(
@@ -148,16 +161,17 @@ def check_operands(
             f"({params.out_features},)"
         )
     for name, a in (("input", x), ("weight", weight), ("bias", bias)):
-        if a is None or a.dtype.kind in "biu":
+        if a is None or a.dtype.kind in "biu" or _all_finite(a):
             continue
         finite = np.isfinite(a)
-        if not finite.all():
-            where = tuple(int(i) for i in np.argwhere(~finite)[0])
-            value = a[where]
-            raise ConvError(
-                f"{name} holds {value} at index {where[0] if len(where) == 1 else where}: "
-                "every value must be a finite number"
-            )
+        if finite.all():  # huge values whose sum overflowed: all finite after all
+            continue
+        where = tuple(int(i) for i in np.argwhere(~finite)[0])
+        value = a[where]
+        raise ConvError(
+            f"{name} holds {value} at index {where[0] if len(where) == 1 else where}: "
+            "every value must be a finite number"
+        )
     return params
 
 
@@ -197,7 +211,7 @@ def convolve(
 # -- the plan: everything that depends on settings and shapes only ----------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Plan:
     """How to compute one layer on one input shape: layout, view geometry and tiles.
 
@@ -205,7 +219,7 @@ class _Plan:
     height), so one code path serves both.
     """
 
-    method: str  # "rows" or "im2col"
+    method: str  # "gather", "rows" or "im2col"
     out_shape: tuple[int, ...]  # what convolve returns
     groups: int
     out_per_group: int
@@ -218,6 +232,9 @@ class _Plan:
     row_len: int  # columns per output row in the buffer: Wo (im2col) or Wp (rows)
     tiles: tuple[tuple[int, int, int, int], ...]  # (r0, r1, c0, c1) in output coordinates
     buffer_cols: int
+    #: "gather" only: (G, k [+1 for the bias row], Ho*Wo) indices into the input followed by a
+    #: zero and a one (see ``gather_index``)
+    index: np.ndarray | None = None
 
 
 def tile_plan(rows: int, cols: int, row_len: int, max_positions: int) -> list[tuple[int, ...]]:
@@ -252,7 +269,12 @@ def _plan(
     k = cg * kh * kw
     fold = params.bias and k <= FOLD_BIAS_MAX_K
     if method == "auto":
-        method = "rows" if params.ndim == 2 and sh == sw == 1 and wp > wo else "im2col"
+        if (k + fold) * g * ho * wo <= GATHER_MAX_VALUES:
+            method = "gather"
+        elif params.ndim == 2 and sh == sw == 1 and wp > wo:
+            method = "rows"
+        else:
+            method = "im2col"
     rows_method = method == "rows"
     if rows_method and not sh == sw == 1:
         raise ValueError("the 'rows' layout needs stride 1")
@@ -283,7 +305,64 @@ def _plan(
         row_len=row_len,
         tiles=tiles,
         buffer_cols=buffer_cols,
+        index=gather_index(params, x_shape, fold) if method == "gather" else None,
     )
+
+
+def gather_index(params: ConvParams, x_shape: tuple[int, ...], ones_row: bool) -> np.ndarray:
+    """The whole patch matrix as indices into ``[*x.ravel(), 0, 1]``, shape ``(G, k, Ho*Wo)``.
+
+    Padding of every mode is resolved here once (through ``geometry.source_maps``): a zero from
+    padding reads the appended 0, the bias row (``ones_row``) the appended 1. A small layer then
+    costs one ``take`` and one ``matmul`` per call.
+    """
+    spatial = tuple(x_shape[1:])
+    size = int(np.prod(x_shape))
+    zero_slot, one_slot = size, size + 1
+    lift = 2 - params.ndim
+    maps = ((np.zeros(1, np.intp),) * lift) + source_maps(params, spatial)
+    kh, kw = (1,) * lift + params.kernel_size
+    sh, sw = (1,) * lift + params.stride
+    dh, dw = (1,) * lift + params.dilation
+    h, w = (1,) * lift + spatial
+    ho, wo = (1,) * lift + params.output_shape_unchecked(x_shape)[1:]
+    rows = maps[0][np.arange(kh)[:, None] * dh + np.arange(ho)[None, :] * sh]  # (kh, Ho)
+    cols = maps[1][np.arange(kw)[:, None] * dw + np.arange(wo)[None, :] * sw]  # (kw, Wo)
+    cell = rows[:, None, :, None] * w + cols[None, :, None, :]  # (kh, kw, Ho, Wo)
+    zero = (rows == ZERO)[:, None, :, None] | (cols == ZERO)[None, :, None, :]
+    channel = np.arange(params.in_features).reshape(params.groups, params.in_per_group)
+    index = channel[:, :, None, None, None, None] * (h * w) + cell
+    index[:, :, zero] = zero_slot
+    index = index.reshape(params.groups, -1, ho * wo)
+    if ones_row:
+        ones = np.full((params.groups, 1, ho * wo), one_slot, np.intp)
+        index = np.concatenate((index, ones), axis=1)
+    index.flags.writeable = False
+    return index
+
+
+_ZERO_ONE = {np.dtype(t): np.array([0.0, 1.0], t) for t in (np.float32, np.float64)}
+
+
+def _convolve_gather(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, plan: _Plan
+) -> np.ndarray:
+    """Small layers: gather the whole patch matrix at once, one product (see ``gather_index``)."""
+    source = np.concatenate((x.ravel(), _ZERO_ONE[x.dtype]))
+    g, m, k = plan.groups, plan.out_per_group, plan.k
+    wmat = weight.reshape(g, m, k)
+    if bias is not None and plan.fold_bias:
+        wmat = np.concatenate((wmat, bias.reshape(g, m, 1).astype(x.dtype, copy=False)), axis=2)
+    elif plan.fold_bias:  # the plan has a bias row but this call has no bias: ignore the row
+        wmat = np.concatenate((wmat, np.zeros((g, m, 1), x.dtype)), axis=2)
+    if g == 1:
+        out = np.matmul(wmat[0].astype(x.dtype, copy=False), source.take(plan.index[0]))
+    else:
+        out = np.matmul(wmat.astype(x.dtype, copy=False), source.take(plan.index))
+    out = out.reshape(plan.out_shape)
+    if bias is not None and not plan.fold_bias:
+        out += bias.reshape((-1,) + (1,) * (len(plan.out_shape) - 1))
+    return out
 
 
 def layout(params: ConvParams, input_shape: tuple[int, ...], dtype: Any) -> str:
@@ -307,6 +386,8 @@ def convolve_checked(
     ``method`` forces a layout ("rows" or "im2col") for tests and the benchmark.
     """
     plan = _plan(params, x.shape, x.itemsize, tile_bytes, method)
+    if plan.index is not None:
+        return _convolve_gather(x, weight, bias, plan)
     padded = np.ascontiguousarray(pad_input(x, params))
     dtype = padded.dtype
     g, m, k = plan.groups, plan.out_per_group, plan.k
