@@ -7,12 +7,11 @@ it; Help > Welcome Tips brings it back on demand.
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -27,14 +26,14 @@ from convstudio.session.model import Session
 from convstudio.ui.preferences import Preferences
 
 WELCOME_TITLE = "Welcome to ConvStudio"
-#: What to try first, one line each; shown as a list in the banner.
+#: What to try first, one short line each; shown two by two so the banner stays low.
 WELCOME_TIPS: tuple[str, ...] = (
-    "Scrub through the output with the slider above, or with Alt+Left/Right/Up/Down "
-    "(Alt+PgUp/PgDown changes the output feature).",
-    "Click an output cell to see which input cells and kernel weights make it, "
-    "term by term in the Arithmetic panel.",
-    "Type into any input, kernel or bias cell: the output follows at once (Ctrl+Z undoes).",
-    "Open the lecture's other steps from File > Examples.",
+    "Scrub: drag the Position slider, or press Alt+Left/Right/Up/Down "
+    "(Alt+PgUp/PgDown: output feature).",
+    "Click an output cell: the input cells and weights that make it light up, "
+    "and the sum is written out below.",
+    "Type into any input, kernel or bias cell: the output follows (Ctrl+Z undoes).",
+    "More steps of the lecture: File > Examples.",
 )
 
 
@@ -55,12 +54,18 @@ class WelcomeBanner(QFrame):
 
         self.title = QLabel(f"<b>{WELCOME_TITLE}</b> — a few things to try:")
         self.title.setObjectName("WelcomeTitle")
-        items = "".join(f"<li>{html.escape(tip)}</li>" for tip in WELCOME_TIPS)
-        self.tips = QLabel(f"<ul style='margin: 0px; -qt-list-indent: 1;'>{items}</ul>")
-        self.tips.setObjectName("WelcomeTips")
-        self.tips.setWordWrap(True)
-        self.tips.setTextFormat(Qt.TextFormat.RichText)
-        self.tips.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.tip_labels: list[QLabel] = []
+        tips = QGridLayout()
+        tips.setHorizontalSpacing(18)
+        tips.setVerticalSpacing(2)
+        for i, tip in enumerate(WELCOME_TIPS):
+            label = QLabel(f"• {tip}")
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            tips.addWidget(label, i // 2, i % 2)
+            self.tip_labels.append(label)
+        tips.setColumnStretch(0, 1)
+        tips.setColumnStretch(1, 1)
 
         self.close_button = QPushButton("Don't show again")
         self.close_button.setObjectName("WelcomeDismiss")
@@ -68,13 +73,17 @@ class WelcomeBanner(QFrame):
         self.close_button.clicked.connect(self.dismiss)
 
         text = QVBoxLayout()
-        text.setSpacing(2)
+        text.setSpacing(3)
         text.addWidget(self.title)
-        text.addWidget(self.tips)
+        text.addLayout(tips)
         row = QHBoxLayout(self)
-        row.setContentsMargins(10, 6, 10, 6)
+        row.setContentsMargins(10, 5, 10, 5)
         row.addLayout(text, 1)
         row.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+
+    def tips_text(self) -> str:
+        """The tips as shown, one per line."""
+        return "\n".join(label.text() for label in self.tip_labels)
 
     def dismiss(self) -> None:
         """Hide the banner and remember, in the preferences, never to show it again."""

@@ -23,8 +23,8 @@ def test_first_run_shows_the_tips_above_the_stage(qtbot):
     banner = window.welcome
     assert banner.isVisible()
     assert WELCOME_TITLE in banner.title.text()
-    tips = banner.tips.text()
-    for hint in ("Alt+Left", "output cell", "kernel", "File &gt; Examples"):
+    tips = banner.tips_text()
+    for hint in ("Alt+Left", "output cell", "kernel", "File > Examples"):
         assert hint in tips
     # Above the stage, and the stage is still the window's stage.
     assert (
