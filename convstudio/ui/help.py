@@ -209,7 +209,7 @@ class HelpPageDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser)
         layout.addWidget(buttons)
-        self.resize(640, 700)
+        self.resize(720, 720)
         self.refresh()
 
     def refresh(self) -> None:
