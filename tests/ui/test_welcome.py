@@ -5,8 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from convstudio.session.examples import list_examples
+from convstudio.session.model import Session
+from convstudio.ui.app import open_window
 from convstudio.ui.main_window import MainWindow
 from convstudio.ui.preferences import Preferences
+from convstudio.ui.recovery import DATA_DIR_ENV
 from convstudio.ui.welcome import WELCOME_TITLE, first_run_session
 
 
@@ -61,3 +64,18 @@ def test_first_run_opens_the_first_lecture_example_until_dismissed():
     assert first.name.startswith("01-")
     Preferences().set_welcome_dismissed(True)
     assert first_run_session() is None
+
+
+def test_a_first_launch_opens_the_first_example_then_the_usual_start(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "data"))  # autosave, recovery: not the user's
+    first = open_window()
+    qtbot.addWidget(first)
+    assert first.document.session.title == list_examples()[0].title
+    assert first.welcome.isVisible()
+    qtbot.mouseClick(first.welcome.close_button, Qt.MouseButton.LeftButton)
+    first.close()
+
+    later = open_window()
+    qtbot.addWidget(later)
+    assert later.document.session.title == Session.default().title
+    assert not later.welcome.isVisible()
