@@ -28,6 +28,7 @@ from convstudio.session.model import Session
 from convstudio.ui.arithmetic_panel import ArithmeticPanel
 from convstudio.ui.document import SessionDocument
 from convstudio.ui.file_controller import FileController
+from convstudio.ui.fills import FILL_LABELS, available_fills
 from convstudio.ui.help import install_help_menu
 from convstudio.ui.kernel_bank import KernelBank
 from convstudio.ui.scrub_bar import ScrubBar
@@ -184,40 +185,23 @@ class MainWindow(QMainWindow):
         self.help_menu = menus.addMenu("&Help")
 
     def _build_fill_menus(self) -> None:
-        fill_input = self.edit_menu.addMenu("Fill &input with")
-        for kind, text in (("zeros", "&Zeros"), ("ones", "&Ones"), ("random", "&Random values")):
-            self._fill_action(fill_input, text, "input", kind, whole=True)
-        fill_kernels = self.edit_menu.addMenu("Fill all &kernels with")
-        for kind, text in (
-            ("zeros", "&Zeros"),
-            ("ones", "&Ones"),
-            ("random", "&Random values"),
-            ("identity", "&Identity"),
+        """Fill tools; each menu lists the kinds that apply to the layer when it opens."""
+        for text, target, whole in (
+            ("Fill &input with", "input", True),
+            ("Fill all &kernels with", "weight", True),
+            ("Fill the &current kernel with", "weight", False),
+            ("Fill &biases with", "bias", True),
         ):
-            self._fill_action(fill_kernels, text, "weight", kind, whole=True)
-        self.fill_current = self.edit_menu.addMenu("Fill &current kernel with")
-        self.fill_current.aboutToShow.connect(self._populate_current_kernel_menu)
-        fill_bias = self.edit_menu.addMenu("Fill &biases with")
-        for kind, text in (("zeros", "&Zeros"), ("ones", "&Ones"), ("random", "&Random values")):
-            self._fill_action(fill_bias, text, "bias", kind, whole=True)
+            menu = self.edit_menu.addMenu(text)
+            menu.aboutToShow.connect(
+                lambda m=menu, t=target, w=whole: self._populate_fill_menu(m, t, w)
+            )
 
-    def _populate_current_kernel_menu(self) -> None:
-        from convstudio.ui.document import named_kernels
-
-        menu = self.fill_current
+    def _populate_fill_menu(self, menu: QMenu, target: str, whole: bool) -> None:
         menu.clear()
-        ndim = self.document.session.params.ndim
-        for kind, text in (("zeros", "Zeros"), ("ones", "Ones"), ("random", "Random values")):
-            self._fill_action(menu, text, "weight", kind, whole=False)
-        names = named_kernels(ndim)
-        if names:
-            menu.addSeparator()
-            for name in names:
-                self._fill_action(menu, name, "weight", name, whole=False)
-
-    def _fill_action(self, menu: QMenu, text: str, target: str, kind: str, *, whole: bool) -> None:
-        action = menu.addAction(text)
-        action.triggered.connect(lambda _c=False: self._fill(target, kind, whole))
+        for kind in available_fills(target, self.document.session.params):
+            action = menu.addAction(FILL_LABELS[kind])
+            action.triggered.connect(lambda _c=False, k=kind: self._fill(target, k, whole))
 
     def _fill(self, target: str, kind: str, whole: bool) -> None:
         index = None if whole else (self.document.session.cursor.out_feature,)
