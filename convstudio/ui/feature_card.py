@@ -20,8 +20,17 @@ class FeatureCard(QFrame):
     is drawn by the card, not by the grid, and costs one repaint when the cursor changes feature.
     """
 
-    def __init__(self, caption: str, *, editable: bool, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        caption: str,
+        *,
+        editable: bool,
+        role: str = "output",
+        parent: QWidget | None = None,
+    ) -> None:
+        """``role`` is the palette role of the frame: "kernel" for kernels, "output" for outputs."""
         super().__init__(parent)
+        self._role = role
         self.setObjectName("FeatureCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.caption = QLabel(caption)
@@ -68,7 +77,7 @@ class FeatureCard(QFrame):
 
     def _apply_style(self) -> None:
         if self._current:
-            colour = role_color("output", theme_of(self)).name()
+            colour = role_color(self._role, theme_of(self)).name()
             self.setStyleSheet(
                 f"#FeatureCard {{ border: 2px solid {colour}; border-radius: 4px; }}"
                 "#FeatureCaption { font-weight: bold; }"

@@ -100,7 +100,7 @@ class KernelBank(QWidget):
             )
             self._grid.addWidget(label, r, 0)
             for slot in slots:
-                card = FeatureCard(f"w[{o}, {slot}]", editable=True)
+                card = FeatureCard(f"w[{o}, {slot}]", editable=True, role="kernel")
                 card.setToolTip(f"Kernel {o}, slice for input feature {reads.start + slot}")
                 card.grid.cell_edited.connect(
                     lambda rr, c, v, o=o, s=slot: self._edit(o, s, rr, c, np.array([[v]]))
@@ -114,7 +114,7 @@ class KernelBank(QWidget):
                 self._cards[(o, slot)] = card
                 self._grid.addWidget(card, r, 1 + slot)
             if params.bias:
-                bias = FeatureCard(f"b[{o}]", editable=True)
+                bias = FeatureCard(f"b[{o}]", editable=True, role="kernel")
                 bias.grid.cell_edited.connect(
                     lambda _r, _c, v, o=o: self.bias_edited.emit((o,), np.array([v]))
                 )

@@ -207,7 +207,7 @@ class LayerStage(QWidget):
             times.setToolTip("cross-correlation: the kernel slice slides over this input feature")
             times.setStyleSheet("font-size: 18px;")
             self._grid.addWidget(times, row, 1, Qt.AlignmentFlag.AlignCenter)
-            kcard = FeatureCard("", editable=True)
+            kcard = FeatureCard("", editable=True, role="kernel")
             kcard.grid.cell_edited.connect(lambda r, c, v, i=i: self._edit_weight(i, r, c, [[v]]))
             kcard.grid.block_pasted.connect(lambda r, c, b, i=i: self._edit_weight(i, r, c, b))
             self._wire_messages(kcard)
@@ -218,7 +218,7 @@ class LayerStage(QWidget):
         plus.setStyleSheet("font-size: 18px;")
         self._grid.addWidget(plus, 1, 3, rows, 1, Qt.AlignmentFlag.AlignCenter)
         if params.bias:
-            self._bias_card = FeatureCard("b", editable=True)
+            self._bias_card = FeatureCard("b", editable=True, role="kernel")
             self._bias_card.grid.cell_edited.connect(self._edit_bias)
             self._wire_messages(self._bias_card)
             self._grid.addWidget(self._bias_card, 1, 4, rows, 1, Qt.AlignmentFlag.AlignVCenter)
@@ -320,6 +320,7 @@ class LayerStage(QWidget):
             self._bias_card.grid.set_colour_range(symmetric_limit(session.bias))
             self._bias_card.grid.set_values(session.bias[o : o + 1][None, :])
             self._bias_card.set_caption(f"b[{o}]", f"The bias of output feature {o}")
+            self._bias_card.set_current(True)
 
     def _fill_outputs(self) -> None:
         session = self._session
