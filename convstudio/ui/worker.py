@@ -19,6 +19,7 @@ from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from convstudio.engine.convolve import convolve_checked, pad_input
@@ -151,6 +152,8 @@ def _stop_thread(thread: QThread, mailbox: _Mailbox) -> None:
     """Abandon the running job, drop the pending one, end the thread and wait for it."""
     mailbox.stopping.set()
     mailbox.take()
+    if not shiboken6.isValid(thread):  # Python's exit already tore the thread object down
+        return
     thread.quit()
     if not thread.wait(SHUTDOWN_WAIT_MS):
         log.warning("the engine thread did not stop within %d ms", SHUTDOWN_WAIT_MS)
