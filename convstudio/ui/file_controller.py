@@ -123,7 +123,7 @@ class FileController(QObject):
             # view) would otherwise take a drag of a session file before the window saw it.
             app.installEventFilter(self)
 
-    # -- the menu --------------------------------------------------------------------------------
+    # -- the menu ---------------------------------------------------------------------------------
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self.window)
         if shortcut is not None:
@@ -208,7 +208,7 @@ class FileController(QObject):
             action.triggered.connect(lambda _checked=False, e=example: self.open_example(e))
         menu.setEnabled(bool(found))
 
-    # -- what the title shows ----------------------------------------------------------------------
+    # -- what the title shows ---------------------------------------------------------------------
     def display_name(self) -> str:
         """The file name, or the session's title for untitled work ("Untitled" without one)."""
         if self.path is not None:
@@ -219,7 +219,7 @@ class FileController(QObject):
         self._update_actions()
         self.window._update_title()
 
-    # -- view state --------------------------------------------------------------------------------
+    # -- view state -------------------------------------------------------------------------------
     def view_state(self) -> dict:
         """The window's state worth keeping in the file: the display mode (the cursor, and so the
         current kernel, is part of the session itself)."""
@@ -242,7 +242,7 @@ class FileController(QObject):
         if isinstance(mode, str) and mode in self.window.mode_actions:
             self.window.set_display_mode(mode)
 
-    # -- prompts -----------------------------------------------------------------------------------
+    # -- prompts ----------------------------------------------------------------------------------
     def maybe_save(self, doing: str) -> bool:
         """With unsaved changes, ask Save / Discard / Cancel; True when it is fine to go on.
 
@@ -265,7 +265,7 @@ class FileController(QObject):
     def _error(self, title: str, text: str) -> None:
         QMessageBox.warning(self.window, title, text)
 
-    # -- New / Open --------------------------------------------------------------------------------
+    # -- New / Open -------------------------------------------------------------------------------
     def new_session(self) -> bool:
         """A blank layer (every value 0) with the built-in layout, after the unsaved prompt.
 
@@ -365,7 +365,7 @@ class FileController(QObject):
         preferences.set_last_directory(path.absolute())
         self._populate_recent()
 
-    # -- Save --------------------------------------------------------------------------------------
+    # -- Save -------------------------------------------------------------------------------------
     def save(self) -> bool:
         """File > Save: to the current file, or Save As when there is none. True when saved."""
         if self.path is None:
@@ -445,7 +445,7 @@ class FileController(QObject):
         self._install(session, self.path)
         return True
 
-    # -- closing -----------------------------------------------------------------------------------
+    # -- closing ----------------------------------------------------------------------------------
     def confirm_close(self) -> bool:
         """Called by the window's closeEvent: False keeps the window open.
 
@@ -457,7 +457,7 @@ class FileController(QObject):
         self.autosaver.shutdown()
         return True
 
-    # -- launch and recovery -----------------------------------------------------------------------
+    # -- launch and recovery ----------------------------------------------------------------------
     def launch(self, path: str | os.PathLike[str] | None = None) -> None:
         """What starting ConvStudio does: open ``path`` (if given), ask before closing with
         unsaved changes, offer to restore work a crashed ConvStudio left, start autosaving."""
@@ -496,7 +496,7 @@ class FileController(QObject):
             record.remove()
         return True
 
-    # -- drag and drop -----------------------------------------------------------------------------
+    # -- drag and drop ----------------------------------------------------------------------------
     @staticmethod
     def dropped_path(event: QDragEnterEvent | QDropEvent) -> Path | None:
         """The session file a drag carries: its first local ``.convstudio`` file, if any."""

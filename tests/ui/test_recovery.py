@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from convstudio.session import fileformat
 from convstudio.session.model import Session
@@ -232,3 +237,223 @@ def test_the_session_written_is_the_one_at_the_tick(saver, document):
     saver.wait()
     assert fileformat.load(saver.session_path).input[0, 0, 0] == 5.0
     assert np.all(document.session.input[0, 0, 0] == 6.0)
+
+
+# -- in the window -------------------------------------------------------------------------------
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "data"
+    monkeypatch.setenv(recovery.DATA_DIR_ENV, str(folder))
+    return folder
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """Answers for the restore prompt (True = Restore), and the records it was asked about."""
+
+    answers = SimpleNamespace(queue=[], asked=[])
+
+    def ask(_parent, record, _more):
+        answers.asked.append(record)
+        assert answers.queue, "unexpected restore prompt"
+        return answers.queue.pop(0)
+
+    monkeypatch.setattr(recovery, "ask_restore", ask)
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: pytest.fail("unexpected question"))
+    return answers
+
+
+def make_window():
+    from convstudio.ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    return window
+
+
+def close_quietly(window) -> None:
+    window.files.guard_close = False
+    window.close()
+    window.deleteLater()
+
+
+def leave_orphan(folder: Path, session: Session, original: Path | None) -> recovery.RecoveryRecord:
+    """Recovery files as a ConvStudio that was killed leaves them."""
+    stem = "autosave-1-dead"
+    (folder / "recovery").mkdir(parents=True, exist_ok=True)
+    fileformat.save(session, folder / "recovery" / f"{stem}.convstudio")
+    write_sidecar(
+        folder / "recovery",
+        stem,
+        pid=dead_pid(),
+        identity=None,
+        original=str(original) if original else None,
+        title=session.title,
+    )
+    (record,) = orphaned_records(folder / "recovery")
+    return record
+
+
+def test_discard_deletes_the_recovery_file_and_keeps_the_window_as_it_was(data_dir, answers):
+    session = Session.default().with_cells("input", (0, 0, 0), 77.0)
+    record = leave_orphan(data_dir, session, None)
+    window = make_window()
+    try:
+        before = window.document.session
+        answers.queue.append(False)
+        window.files.launch()
+        assert answers.asked == [record]
+        assert window.document.session is before
+        assert not record.session_path.exists() and not record.sidecar_path.exists()
+        assert orphaned_records(data_dir / "recovery") == []
+    finally:
+        close_quietly(window)
+
+
+def test_restoring_untitled_work_shows_it_modified(data_dir, answers):
+    session = Session.default().with_cells("input", (0, 0, 0), 77.0).with_text(title="Lesson 3")
+    record = leave_orphan(data_dir, session, None)
+    window = make_window()
+    try:
+        answers.queue.append(True)
+        window.files.launch()
+        assert window.document.session.input[0, 0, 0] == 77.0
+        assert window.document.is_modified() and window.isWindowModified()
+        assert window.files.path is None
+        assert window.windowTitle().startswith("Lesson 3[*]")
+        # The window's own recovery file took over; the old one is gone.
+        assert not record.session_path.exists()
+        assert fileformat.load(window.files.autosaver.session_path).input[0, 0, 0] == 77.0
+    finally:
+        close_quietly(window)
+
+
+def test_an_unreadable_recovery_file_is_reported_and_set_aside(data_dir, answers, monkeypatch):
+    record = leave_orphan(data_dir, Session.default(), None)
+    record.session_path.write_text("{ torn", encoding="utf-8")
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, title, text: warnings.append(text))
+    window = make_window()
+    try:
+        before = window.document.session
+        answers.queue.append(True)
+        window.files.launch()
+        assert window.document.session is before
+        assert len(warnings) == 1 and "could not be read" in warnings[0]
+        assert orphaned_records(data_dir / "recovery") == []
+        assert list((data_dir / "recovery").glob("*.unreadable"))
+    finally:
+        close_quietly(window)
+
+
+def test_a_clean_close_and_a_save_remove_the_recovery_file(
+    data_dir, answers, tmp_path, monkeypatch
+):
+    window = make_window()
+    try:
+        window.files.launch()
+        autosaver = window.files.autosaver
+        window.document.set_cells("input", (0, 0, 0), 5.0)
+        assert autosaver.save_now() and autosaver.session_path.exists()
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a: (str(tmp_path / "s"), ""))
+        assert window.files.save()
+        assert not autosaver.session_path.exists() and not autosaver.sidecar_path.exists()
+        window.document.set_cells("input", (0, 0, 0), 6.0)
+        assert autosaver.save_now()
+        sidecar = json.loads(autosaver.sidecar_path.read_text(encoding="utf-8"))
+        assert sidecar["original"] == str(tmp_path / "s.convstudio")
+        monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Discard)
+        assert window.close()
+        assert not autosaver.session_path.exists() and not autosaver.sidecar_path.exists()
+    finally:
+        close_quietly(window)
+
+
+def test_the_real_restore_prompt_answers_restore(qtbot, tmp_path):
+    """The one modal box of its own: clicked through as a user would, by a timer."""
+    record = leave_orphan(tmp_path, Session.default(), tmp_path / "work.convstudio")
+    seen = []
+
+    def click(button_text: str) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, lambda: click(button_text))
+            return
+        seen.append(box.informativeText())
+        (button,) = [b for b in box.buttons() if b.text().replace("&", "") == button_text]
+        button.click()
+
+    QTimer.singleShot(0, lambda: click("Restore"))
+    assert recovery.ask_restore(None, record, 0) is True
+    QTimer.singleShot(0, lambda: click("Discard"))
+    assert recovery.ask_restore(None, record, 2) is False
+    assert "work.convstudio" in seen[0] and "2 more" in seen[1]
+
+
+# -- a real kill ---------------------------------------------------------------------------------
+CHILD = textwrap.dedent(
+    """
+    import sys
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from convstudio.ui import app as ui_app
+    from convstudio.ui.main_window import MainWindow
+
+    def edit():
+        (window,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        window.document.set_cells("input", (0, 1, 2), 123.25)
+
+    ui_app.application()
+    QTimer.singleShot(0, edit)
+    sys.exit(ui_app.run(sys.argv[1]))
+    """
+)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_work_comes_back_after_the_process_is_killed(tmp_path, data_dir, answers):
+    original = tmp_path / "lecture.convstudio"
+    fileformat.save(Session.default(), original)
+    env = dict(os.environ)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        CONVSTUDIO_DATA_DIR=str(data_dir),
+        CONVSTUDIO_SETTINGS_DIR=str(tmp_path / "child-settings"),
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(original)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    folder = data_dir / "recovery"
+    try:
+        deadline = time.monotonic() + 60
+        while not list(folder.glob("autosave-*.convstudio")):
+            assert child.poll() is None, child.stderr.read().decode(errors="replace")
+            assert time.monotonic() < deadline, "no autosave within a minute"
+            time.sleep(0.05)
+        # While it runs, its recovery file is not offered to anyone else.
+        assert orphaned_records(folder) == []
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    finally:
+        child.kill()
+        child.wait()
+        child.stderr.close()
+    assert child.returncode == -signal.SIGKILL
+
+    window = make_window()
+    try:
+        answers.queue.append(True)
+        window.files.launch()
+        (record,) = answers.asked
+        assert record.original == original
+        session = window.document.session
+        assert session.input[0, 1, 2] == 123.25
+        assert window.document.is_modified() and window.isWindowModified()
+        assert window.files.path == original
+        assert window.windowTitle().startswith("lecture.convstudio[*]")
+        assert fileformat.load(original).input[0, 1, 2] != 123.25  # the file itself is untouched
+    finally:
+        close_quietly(window)
