@@ -46,15 +46,12 @@ CELL_KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+V", "Paste a block of numbers (tab or comma separated)"),
 )
 
-#: What each colour role means on screen, in the order the legend lists them. Only roles the stage
-#: draws: the kernels of the current output feature are framed in the "output" colour.
+#: What each colour role means on screen, in the order the legend lists them (only roles the
+#: stage draws).
 COLOUR_MEANINGS: tuple[tuple[str, str], ...] = (
     ("receptive", "the receptive field: every input cell the current output cell reads"),
-    (
-        "output",
-        "the current output feature (the frame around its output grid and its kernels) and "
-        "the current output cell",
-    ),
+    ("kernel", "the kernel in use: the frame around the current output feature's slices and bias"),
+    ("output", "the current output cell, and the frame around its output grid"),
     ("hover", "the input and kernel cell of the term under the mouse in the Arithmetic panel"),
     ("padding", "padding: hatched ghost cells outside the input, showing the value they take"),
     ("negative", "negative values (cell tint and colour maps), fading to"),

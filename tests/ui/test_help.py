@@ -101,8 +101,8 @@ def test_help_page_legend_follows_the_theme(qtbot, window, qapp):
     try:
         controller.set_choice("dark", persist=False)
         html = dialog.browser.toHtml().lower()
-        assert role_color("output", "dark").name().lower() in html
-        assert role_color("output", "light").name().lower() not in html
+        assert role_color("kernel", "dark").name().lower() in html
+        assert role_color("kernel", "light").name().lower() not in html
     finally:
         controller.set_choice("system", persist=False)
 
