@@ -124,3 +124,36 @@ def test_highlight_borders_stand_out_from_the_cells(theme):
     base = (light_palette() if theme == "light" else dark_palette()).color(QPalette.ColorRole.Base)
     for role in ("receptive", "kernel", "output", "hover"):
         assert _contrast(role_color(role, theme), base) >= 2.0, role
+
+
+# Machado, Oliveira & Fernandes (2009), full-severity dichromacy, applied to linear RGB.
+_DICHROMACY = {
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                   [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                     [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                   [0.004733, 0.691367, 0.303900]],
+}  # fmt: skip
+
+
+def _lab(color, matrix) -> np.ndarray:
+    """CIELAB (D65) of ``color`` as a person with the given dichromacy sees it."""
+    srgb = np.array([color.redF(), color.greenF(), color.blueF()])
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    linear = np.clip(np.asarray(matrix) @ linear, 0.0, 1.0)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    t = (xyz @ linear) / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(t > 216 / 24389, np.cbrt(t), (24389 / 27 * t + 16) / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("kind", sorted(_DICHROMACY))
+def test_highlight_roles_stay_apart_under_colour_blindness(theme, kind):
+    """The roles the stage draws stay far apart (CIELAB distance; 2.3 is just noticeable)."""
+    roles = ("receptive", "kernel", "output", "hover")
+    labs = {role: _lab(role_color(role, theme), _DICHROMACY[kind]) for role in roles}
+    for i, a in enumerate(roles):
+        for b in roles[i + 1 :]:
+            assert np.linalg.norm(labs[a] - labs[b]) >= 12.0, (a, b)
