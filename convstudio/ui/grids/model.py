@@ -21,6 +21,10 @@ GHOST_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Padding = tuple[tuple[int, int], tuple[int, int]]
 
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+_CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_EDITABLE_FLAGS = _CELL_FLAGS | Qt.ItemFlag.ItemIsEditable
+
 
 def normalise_padding(padding: object) -> Padding:
     """``((top, bottom), (left, right))`` as non-negative ints; refuses anything else."""
@@ -92,7 +96,8 @@ class GridModel(QAbstractTableModel):
         return self.padding[0][0], self.padding[1][0], self.real_shape[0], self.real_shape[1]
 
     def is_real(self, row: int, col: int) -> bool:
-        top, left, rows, cols = self.real_rect
+        (top, _), (left, _) = self.padding
+        rows, cols = self.real_shape
         return top <= row < top + rows and left <= col < left + cols
 
     def real_values(self) -> np.ndarray:
@@ -116,12 +121,12 @@ class GridModel(QAbstractTableModel):
         return 0 if parent.isValid() else self.padded.shape[1]
 
     def flags(self, index: Index) -> Qt.ItemFlag:
+        # Called for every painted cell: no enum arithmetic here, only prebuilt values.
         if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            return _NO_FLAGS
         if self.editable and self.is_real(index.row(), index.column()):
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
+            return _EDITABLE_FLAGS
+        return _CELL_FLAGS
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():

@@ -54,6 +54,7 @@ class NumbersView(QTableView):
         self._layers = layers
         self._hovered = (-1, -1)
         self._side = 40
+        self._styles: dict[tuple[str, str], tuple[QColor, QColor, QPen]] = {}
         self.setModel(model)
         self.delegate = CellDelegate(model, self)
         self.delegate.commit_text.connect(self.commit_requested)
@@ -95,12 +96,13 @@ class NumbersView(QTableView):
         base = QFont(self.font())
         dense = max(rows, cols) >= DENSE_FROM
         cell_font = QFont(base)
-        cell_font.setPointSizeF(base.pointSizeF() * (0.82 if dense else 0.95))
+        cell_font.setPointSizeF(base.pointSizeF() * (0.82 if dense else 0.9))
         metrics = QFontMetrics(cell_font)
-        # Room for "-0.00" (dense: "-0.0") at full size; longer numbers lose digits, then shrink.
-        sample = "\u22120.0" if dense else "\u22120.00"
+        # Room for "-0.000" (4 significant digits; dense grids: "-0.0") at full size; longer
+        # numbers lose digits, then shrink.
+        sample = "\u22120.0" if dense else "\u22120.000"
         self._side = max(
-            24 if dense else 32, metrics.horizontalAdvance(sample) + (8 if dense else 10)
+            24 if dense else 32, metrics.horizontalAdvance(sample) + (8 if dense else 6)
         )
         self._side = max(self._side, metrics.height() + 8)
         self.delegate.set_look(self._theme, cell_font, self.palette())
@@ -153,19 +155,29 @@ class NumbersView(QTableView):
             side - 1,
         )
 
+    def _cells_rect(self, top: int, left: int, rows: int, cols: int) -> QRect:
+        """Viewport rect of a block of cells, their right and bottom gridlines included."""
+        side = self._side
+        return QRect(
+            left * side - self.horizontalOffset(),
+            top * side - self.verticalOffset(),
+            cols * side,
+            rows * side,
+        )
+
     def _extent_rect(self, layer: HighlightLayer) -> QRect:
         top, left, bottom, right = layer.extent  # type: ignore[misc]
-        side = self._side
-        x = left * side - self.horizontalOffset()
-        y = top * side - self.verticalOffset()
-        return QRect(x - 1, y - 1, (right - left + 1) * side + 1, (bottom - top + 1) * side + 1)
+        return self._cells_rect(top, left, bottom - top + 1, right - left + 1)
 
     def repaint_layer_change(self, old: HighlightLayer | None, new: HighlightLayer | None) -> None:
-        """Schedule a repaint of only the cells an old and a new version of a layer cover."""
+        """Schedule a repaint of only the cells an old and a new version of a layer cover.
+
+        A layer draws strictly inside its extent's cells, so no neighbouring cell is repainted.
+        """
         viewport = self.viewport()
         for layer in (old, new):
             if layer is not None and layer.extent is not None:
-                viewport.update(self._extent_rect(layer).adjusted(-2, -2, 2, 2))
+                viewport.update(self._extent_rect(layer))
 
     # -- painting ------------------------------------------------------------------------------
 
@@ -173,51 +185,71 @@ class NumbersView(QTableView):
         super().paintEvent(event)
         painter = QPainter(self.viewport())
         clip = event.rect()
-        self._paint_real_frame(painter)
+        self._paint_real_frame(painter, clip)
         for layer in stacked(self._layers):
             self._paint_layer(painter, layer, clip)
         painter.end()
 
-    def _paint_real_frame(self, painter: QPainter) -> None:
+    @staticmethod
+    def _outline(painter: QPainter, rect: QRect, color: QColor, clip: QRect) -> None:
+        """A 1 px outline on the inner edge of ``rect``, only where it meets ``clip``.
+
+        Four clipped fills: a pen outline of a large rect costs far more, even mostly clipped.
+        """
+        x, y, w, h = rect.x(), rect.y(), rect.width(), rect.height()
+        for edge in (
+            QRect(x, y, w, 1),
+            QRect(x, y + h - 1, w, 1),
+            QRect(x, y, 1, h),
+            QRect(x + w - 1, y, 1, h),
+        ):
+            part = edge.intersected(clip)
+            if not part.isEmpty():
+                painter.fillRect(part, color)
+
+    def _paint_real_frame(self, painter: QPainter, clip: QRect) -> None:
+        """Outline the real cells (on the gridlines around them) when there is padding."""
         top, left, rows, cols = self._grid.real_rect
         if (rows, cols) == self._grid.padded.shape or not rows or not cols:
             return
-        side = self._side
-        x = left * side - self.horizontalOffset() - 1
-        y = top * side - self.verticalOffset() - 1
-        painter.setPen(QPen(self._frame_pen, 1))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRect(QRect(x, y, cols * side, rows * side))
+        rect = self._cells_rect(top, left, rows, cols).adjusted(-1, -1, 0, 0)
+        self._outline(painter, rect, self._frame_pen, clip)
 
     def _paint_layer(self, painter: QPainter, layer: HighlightLayer, clip: QRect) -> None:
         frame = self._extent_rect(layer)
-        if not frame.adjusted(-2, -2, 2, 2).intersects(clip):
+        if not frame.intersects(clip):
             return
         side = self._side
         hoff, voff = self.horizontalOffset(), self.verticalOffset()
-        r0 = max(0, (clip.top() + voff) // side - 1)
-        r1 = (clip.bottom() + voff) // side + 1
-        c0 = max(0, (clip.left() + hoff) // side - 1)
-        c1 = (clip.right() + hoff) // side + 1
+        r0 = max(0, (clip.top() + voff) // side)
+        r1 = (clip.bottom() + voff) // side
+        c0 = max(0, (clip.left() + hoff) // side)
+        c1 = (clip.right() + hoff) // side
         rows, cols = layer.rows, layer.cols
         visible = (rows >= r0) & (rows <= r1) & (cols >= c0) & (cols <= c1)
         rects = [
-            QRect(int(c) * side - hoff, int(r) * side - voff, side - 1, side - 1)
+            QRect(c * side - hoff, r * side - voff, side - 1, side - 1)
             for r, c in zip(rows[visible].tolist(), cols[visible].tolist())
         ]
-        color = role_color(layer.style, self._theme)
+        style = self._layer_style(layer.style)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(highlight_fill(layer.style, self._theme))
+        painter.setBrush(style[1])
         painter.drawRects(rects)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(
-            QPen(
-                color, 2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap, Qt.PenJoinStyle.MiterJoin
-            )
-        )
+        painter.setPen(style[2])
         painter.drawRects([r.adjusted(1, 1, -1, -1) for r in rects])
-        painter.setPen(QPen(color, 1))
-        painter.drawRect(frame.adjusted(0, 0, -1, -1))
+        self._outline(painter, frame.adjusted(0, 0, -1, -1), style[0], clip)
+
+    def _layer_style(self, role: str) -> tuple[QColor, QColor, QPen]:
+        """(border colour, fill, 2 px border pen) of a role in the current theme, cached."""
+        key = (role, self._theme)
+        style = self._styles.get(key)
+        if style is None:
+            color = role_color(role, self._theme)
+            pen = QPen(color, 2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap)
+            pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            style = self._styles[key] = (color, highlight_fill(role, self._theme), pen)
+        return style
 
     # -- keyboard and mouse --------------------------------------------------------------------
 
