@@ -145,6 +145,17 @@ def test_same_shape_keeps_the_layout(grid: GridView):
     assert grid.active_view().model().index(1, 1).data() == format_compact(1.5 * 1000.5)
 
 
+def test_new_padding_with_the_same_padded_shape_moves_the_real_cells(grid: GridView):
+    model = grid.active_view().model()
+    assert model.index(3, 0).data(GHOST_ROLE) is True
+    grid.set_values(VALUES, ((2, 0), (0, 2)))
+    assert model.index(3, 0).data(GHOST_ROLE) is False
+    assert model.index(3, 0).data() == "3"
+    assert model.headerData(0, Qt.Orientation.Vertical) == ""
+    assert model.headerData(2, Qt.Orientation.Vertical) == "0"
+    assert grid.real_rect() == (2, 0, 2, 3)
+
+
 def test_padded_cells_are_rendered_differently_from_real_cells(grid: GridView):
     """A zero ghost cell and a zero-tinted real cell must not look the same."""
     grid.set_values(np.zeros((2, 3)), PADDING)

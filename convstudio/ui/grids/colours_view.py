@@ -288,6 +288,7 @@ class ColoursView(pg.GraphicsLayoutWidget):
         self._filter: _EditorFilter | None = None
         self._editable = True
         self._limit = 1.0
+        self._levels_set = False
         self.ci.layout.setContentsMargins(2, 2, 2, 2)
         self.ci.layout.setHorizontalSpacing(4)
         self.vb = self.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMenu=True)
@@ -322,7 +323,12 @@ class ColoursView(pg.GraphicsLayoutWidget):
         self.text_item.set_colours(self._limit, lut)
 
     def set_limit(self, limit: float) -> None:
+        """Levels [-limit, limit] for the image and legend (only when the limit changes: the
+        legend's axis is costly to lay out)."""
+        if limit == self._limit and self._levels_set:
+            return
         self._limit = limit
+        self._levels_set = True
         self.bar.setLevels((-limit, limit))
         self.text_item.set_colours(limit, self._lut)
 
@@ -336,8 +342,7 @@ class ColoursView(pg.GraphicsLayoutWidget):
     def refresh_values(self, reshaped: bool) -> None:
         """Show the model's values; a new shape also resets zoom to show the whole grid."""
         self.close_editor(commit=False)
-        self.image.setImage(self._grid.padded, autoLevels=False)
-        self.bar.setLevels((-self._limit, self._limit))
+        self.image.setImage(self._grid.padded, autoLevels=False, levels=(-self._limit, self._limit))
         if reshaped:
             for item in (self.padding_item, self.text_item, *self._items.values()):
                 item.shape_changed()

@@ -49,6 +49,7 @@ class GridView(QWidget):
         self._layers: dict[str, HighlightLayer] = {}
         self._limit: float | None = None
         self._auto_limit = 1.0
+        self._applied_limit = math.nan
         self._mode_setting = "auto"
         self._mode = "numbers"
         self._colours = None  # the colour-map view, built the first time it is needed
@@ -155,9 +156,12 @@ class GridView(QWidget):
         return self._limit if self._limit is not None else self._auto_limit
 
     def _apply_limit(self) -> None:
+        """Use the current limit; every tint changes with it, so a new limit repaints all."""
         limit = self.colour_range()
-        self._numbers.delegate.set_limit(limit)
-        self._numbers.viewport().update()
+        if limit != self._applied_limit:
+            self._applied_limit = limit
+            self._numbers.delegate.set_limit(limit)
+            self._numbers.viewport().update()
         if self._colours is not None:
             self._colours.set_limit(limit)
 

@@ -72,17 +72,25 @@ class GridModel(QAbstractTableModel):
         reshaped = shape != self.padded.shape
         if reshaped:
             self.beginResetModel()
-        self.padded = padded
-        self.padding = padding
-        self.real_shape = (rows, cols)
-        self._texts.clear()
-        if reshaped:
+            self.padded, self.padding, self.real_shape = padded, padding, (rows, cols)
+            self._texts.clear()
             self.endResetModel()
-        elif shape[0] and shape[1]:
+            return True
+        moved = padding != self.padding
+        changed = np.nonzero(padded != self.padded)  # NaN != NaN: shown again, harmless
+        self.padded, self.padding, self.real_shape = padded, padding, (rows, cols)
+        self._texts.clear()
+        if moved and shape[0] and shape[1]:
             self.dataChanged.emit(self.index(0, 0), self.index(shape[0] - 1, shape[1] - 1))
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, shape[1] - 1)
             self.headerDataChanged.emit(Qt.Orientation.Vertical, 0, shape[0] - 1)
-        return reshaped
+        elif changed[0].size:
+            # Only the block of cells whose values changed is repainted (an edit changes a few).
+            self.dataChanged.emit(
+                self.index(int(changed[0].min()), int(changed[1].min())),
+                self.index(int(changed[0].max()), int(changed[1].max())),
+            )
+        return False
 
     def set_editable(self, editable: bool) -> None:
         self.editable = editable
