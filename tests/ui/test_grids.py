@@ -255,7 +255,8 @@ def test_ghost_cells_are_not_editable(qtbot, grid: GridView):
     seen = []
     grid.cell_edited.connect(lambda *a: seen.append(a))
     view = focus_cell(qtbot, grid, 0, 2)
-    qtbot.keyClick(view, "5")
+    qtbot.keyClick(view, "5")  # a padding cell holds 0: typing neither edits nor jumps to a "5"
+    assert grid.current_cell() == (0, 2)
     qtbot.keyClick(view, Qt.Key.Key_Return)
     target, point = center_point(grid, 3, 2)
     qtbot.mouseDClick(target, Qt.MouseButton.LeftButton, pos=point)

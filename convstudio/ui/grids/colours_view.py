@@ -140,7 +140,7 @@ class CellTextItem(_OverlayItem):
         lut_index = np.clip(np.nan_to_num((values / self._limit + 1.0) * 127.5), 0, 255).astype(
             np.int64
         )
-        pixels = max(8, min(14, int(cell_h * 0.32)))
+        pixels = max(8, min(14, int(min(cell_w, cell_h) * 0.32)))
         fitter = self._fitter(painter.font(), pixels, italic=False)
         italic_fitter = self._fitter(painter.font(), pixels, italic=True)
         black, white = QColor("#000000"), QColor("#FFFFFF")

@@ -268,6 +268,9 @@ class NumbersView(QTableView):
             return
         super().keyPressEvent(event)
 
+    def keyboardSearch(self, search: str) -> None:
+        """Typing on a cell that cannot be edited does nothing (Qt would jump to a match)."""
+
     def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
         """Enter commits and moves down to the next real cell, like a spreadsheet."""
         super().closeEditor(editor, hint)
