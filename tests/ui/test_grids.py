@@ -181,6 +181,26 @@ def test_typing_a_number_and_enter_emits_cell_edited_and_moves_down(qtbot, grid:
     qtbot.waitUntil(lambda: grid.current_cell() == (2, 1))
 
 
+def test_a_controller_answering_with_set_values_shows_the_new_value(qtbot, grid: GridView):
+    """The real flow: the undo stack applies an edit and calls set_values while Enter is handled."""
+    values = VALUES.copy()
+
+    def apply(row: int, col: int, value: float) -> None:
+        values[row, col] = value
+        grid.set_values(values, PADDING)
+
+    grid.cell_edited.connect(apply)
+    editor = start_typing(qtbot, grid, 1, 3, "8.25")
+    with qtbot.waitSignal(grid.cell_edited):
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert grid.active_view().model().index(1, 3).data() == "8.25"
+    qtbot.waitUntil(lambda: grid.current_cell() == (2, 3))
+    editor = start_typing(qtbot, grid, 2, 3, "-1")
+    with qtbot.waitSignal(grid.cell_edited):
+        qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    np.testing.assert_array_equal(grid.values(), [[1.5, -2.0, 8.25], [3.0, 4.0, -1.0]])
+
+
 def test_tab_commits_and_moves_right(qtbot, grid: GridView):
     editor = start_typing(qtbot, grid, 1, 2, "-7")
     with qtbot.waitSignal(grid.cell_edited) as edited:
