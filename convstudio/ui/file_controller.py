@@ -74,6 +74,11 @@ def with_suffix(path: str) -> str:
     return path if path.lower().endswith(SUFFIX) else path + SUFFIX
 
 
+def menu_text(text: str) -> str:
+    """``text`` shown literally in a menu (a single ``&`` would mark a shortcut letter)."""
+    return text.replace("&", "&&")
+
+
 def file_name_for(title: str) -> str:
     """A file name suggested for a session with this title ("2D: stride 2" -> "2D stride 2")."""
     name = re.sub(r"[^\w\- ]+", " ", title).strip()
@@ -182,8 +187,7 @@ class FileController(QObject):
         files = Preferences().recent_files()
         for number, text in enumerate(files, start=1):
             path = Path(text)
-            label = f"&{number % 10} {path.name}" if number <= 10 else path.name
-            action = menu.addAction(label.replace("&&", "&"))
+            action = menu.addAction(f"&{number % 10} {menu_text(path.name)}")
             action.setStatusTip(text)
             action.setToolTip(text)
             action.triggered.connect(lambda _checked=False, p=text: self.open_recent(p))
@@ -203,7 +207,7 @@ class FileController(QObject):
             found = []
             self.window.show_message(f"The bundled examples could not be listed: {error}")
         for example in found:
-            action = menu.addAction(example.title)
+            action = menu.addAction(menu_text(example.title))
             action.setStatusTip(f"Open an untitled copy of the example “{example.title}”")
             action.triggered.connect(lambda _checked=False, e=example: self.open_example(e))
         menu.setEnabled(bool(found))

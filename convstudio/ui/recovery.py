@@ -293,6 +293,7 @@ class Autosaver(QObject):
         self._session_name = stem + SESSION_SUFFIX
         self._sidecar_name = stem + SIDECAR_SUFFIX
         self._changed = False
+        self._last_failure: str | None = None
         self._epoch = 0  # bumped by remove(): a write that started before must not survive it
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -399,9 +400,13 @@ class Autosaver(QObject):
             fileformat.save(session, self.session_path)
         except (OSError, SessionError) as error:
             log.warning("autosave failed: %s", error)
-            self._changed = True
-            self.failed.emit(f"Autosave failed: {error}")
+            self._changed = True  # the next tick tries again
+            message = f"Autosave failed: {error}"
+            if message != self._last_failure:  # said once, not every few seconds
+                self._last_failure = message
+                self.failed.emit(message)
             return False
+        self._last_failure = None
         with self._lock:
             if epoch != self._epoch:  # removed while writing: the work was saved meanwhile
                 _unlink(self.sidecar_path)

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from convstudio.session import examples, fileformat
 from convstudio.session.model import Session
 from convstudio.ui import app as ui_app
+from convstudio.ui.file_controller import menu_text
 from convstudio.ui.main_window import MainWindow
 
 Button = QMessageBox.StandardButton
@@ -367,6 +368,45 @@ def test_recent_files(window, dialogs, tmp_path):
     assert not window.files.recent_menu.isEnabled()
 
 
+def test_recent_menu_shows_names_literally(window, dialogs, tmp_path):
+    path = session_file(tmp_path, "salt & pepper.convstudio")
+    window.files.open_path(path)
+    window.files.recent_menu.aboutToShow.emit()
+    first = window.files.recent_menu.actions()[0]
+    assert first.text() == "&1 salt && pepper.convstudio"  # shown as "1 salt & pepper..."
+    first.trigger()
+    assert window.files.path == path
+
+
+def test_the_real_prompt_on_close(qtbot, tmp_path, monkeypatch):
+    """The Save / Discard / Cancel box itself, clicked through by a timer as a user would."""
+    monkeypatch.setenv("CONVSTUDIO_DATA_DIR", str(tmp_path / "data"))
+    window = MainWindow()
+    window.show()
+    window.files.guard_close = True
+    edit(window)
+    seen = []
+
+    def click(which: Button) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, lambda: click(which))
+            return
+        seen.append(box.text())
+        box.button(which).click()
+
+    try:
+        QTimer.singleShot(0, lambda: click(Button.Cancel))
+        assert not window.close()
+        assert window.isVisible() and window.document.is_modified()
+        QTimer.singleShot(0, lambda: click(Button.Discard))
+        assert window.close()
+        assert not window.isVisible()
+        assert len(seen) == 2 and "unsaved changes" in seen[0]
+    finally:
+        close_quietly(window)
+
+
 def test_the_recent_list_keeps_ten(window, dialogs, tmp_path):
     paths = [session_file(tmp_path, f"f{i:02}.convstudio") for i in range(12)]
     for path in paths:
@@ -381,7 +421,7 @@ def test_examples_menu_lists_every_example_in_lecture_order_and_opens_each(windo
     assert len(expected) >= 7
     window.files.examples_menu.aboutToShow.emit()
     actions = window.files.examples_menu.actions()
-    assert [a.text() for a in actions] == [e.title for e in expected]
+    assert [a.text() for a in actions] == [menu_text(e.title) for e in expected]
     for action, example in zip(actions, expected):
         action.trigger()
         assert dialogs.warnings == [], example.name
@@ -439,6 +479,11 @@ def drag(window: MainWindow, path: Path, target=None) -> tuple[QDragEnterEvent, 
     return enter, drop
 
 
+# The only QDragEnterEvent constructor PySide6 binds is marked deprecated.
+pytestmark_drag = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytestmark_drag
 def test_dropping_a_session_file_opens_it(qtbot, window, dialogs, tmp_path):
     path = session_file(tmp_path, "dropped.convstudio", 3.0)
     enter, drop = drag(window, path)
@@ -453,6 +498,7 @@ def test_dropping_a_session_file_opens_it(qtbot, window, dialogs, tmp_path):
     qtbot.waitUntil(lambda: window.files.path == other)
 
 
+@pytestmark_drag
 def test_other_files_are_not_taken(window, dialogs, tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("hello", encoding="utf-8")
