@@ -39,9 +39,7 @@ class FeatureCard(QFrame):
         # The grid takes the size it asks for; the stage scrolls as a whole instead of every small
         # grid growing scroll bars of its own.
         self.grid.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        font = self.grid.font()
-        font.setPointSizeF(font.pointSizeF() * GRID_FONT_SCALE)
-        self.grid.setFont(font)
+        self.grid.set_font_scale(GRID_FONT_SCALE)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 4)
         layout.setSpacing(2)

@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["settings"], self.docks["kernels"])
         self.docks["settings"].raise_()
         self.resizeDocks([self.docks["settings"]], [330], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["arithmetic"]], [170], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["arithmetic"]], [150], Qt.Orientation.Vertical)
         self._session_replaced()
 
     # -- construction --------------------------------------------------------------------------

@@ -231,6 +231,11 @@ class GridView(QWidget):
         if self._colours is not None:
             self._colours.reset_zoom()
 
+    def set_font_scale(self, scale: float) -> None:
+        """Draw the numbers ``scale`` times their usual size (the stage's compact grids)."""
+        self._numbers.set_font_scale(scale)
+        self.updateGeometry()
+
     def set_index_headers(self, visible: bool) -> None:
         """Numbers mode: show or hide the small 0-based row and column indices (shown at first)."""
         self._numbers.set_index_headers(visible)

@@ -54,6 +54,7 @@ class NumbersView(QTableView):
         self._layers = layers
         self._hovered = (-1, -1)
         self._side = 40
+        self._font_scale = 1.0
         self._styles: dict[tuple[str, str], tuple[QColor, QColor, QPen]] = {}
         self.setModel(model)
         self.delegate = CellDelegate(model, self)
@@ -90,17 +91,22 @@ class NumbersView(QTableView):
     def cell_side(self) -> int:
         return self._side
 
+    def set_font_scale(self, scale: float) -> None:
+        """Numbers (and so cells) ``scale`` times the usual size, whatever font the view inherits."""
+        self._font_scale = scale
+        self.relayout()
+
     def relayout(self) -> None:
         """Size the square cells for the grid's shape: smaller cells and text for dense grids."""
         rows, cols = self._grid.padded.shape
         base = QFont(self.font())
         dense = max(rows, cols) >= DENSE_FROM
         cell_font = QFont(base)
-        cell_font.setPointSizeF(base.pointSizeF() * (0.82 if dense else 0.9))
+        cell_font.setPointSizeF(base.pointSizeF() * (0.82 if dense else 0.9) * self._font_scale)
         metrics = QFontMetrics(cell_font)
-        # Room for "-0.000" (4 significant digits; dense grids: "-0.0") at full size; longer
-        # numbers lose digits, then shrink.
-        sample = "\u22120.0" if dense else "\u22120.000"
+        # Room for "-0.00" (dense grids: "-0.0") at full size: lecture values are whole numbers
+        # or one decimal; longer numbers lose digits, then shrink.
+        sample = "\u22120.0" if dense else "\u22120.00"
         self._side = max(
             24 if dense else 32, metrics.horizontalAdvance(sample) + (8 if dense else 6)
         )
