@@ -92,7 +92,7 @@ class NumbersView(QTableView):
         return self._side
 
     def set_font_scale(self, scale: float) -> None:
-        """Numbers (and so cells) ``scale`` times the usual size, whatever font the view inherits."""
+        """Numbers (and so cells) ``scale`` times their usual size, whatever font is inherited."""
         self._font_scale = scale
         self.relayout()
 
