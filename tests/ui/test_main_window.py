@@ -1,0 +1,521 @@
+"""The main window driven as a user drives it: typing into cells, scrubbing, changing the layer.
+
+Every test asserts on what the window shows (grid values, highlights, captions, the scrub label,
+the arithmetic text, the status bar) and checks it against the engine's own ``convolve`` of the
+session, never against numbers written into the test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from functools import partial
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from convstudio.engine import ConvError, ConvParams
+from convstudio.session.model import Session
+from convstudio.ui import main_window as main_window_module
+from convstudio.ui.arithmetic_panel import number, operand
+from convstudio.ui.grids.numbers import format_exact
+from convstudio.ui.main_window import MainWindow
+from convstudio.ui.worker import ConvolutionRunner, convolve_in_tiles
+from tests.ui.window_driver import (
+    as_grid_cell,
+    click_cell,
+    close_window,
+    enter_value,
+    lit,
+    session_output,
+    shortcut,
+    show_window,
+    tap_cells,
+    type_into_cell,
+    type_into_spin,
+)
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+ALT = Qt.KeyboardModifier.AltModifier
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.fixture
+def window(qtbot):
+    """The window on its built-in example: 2D, 2 -> 3 features, 5x5 input, 3x3 kernels, pad 1."""
+    win = show_window(qtbot)
+    yield win
+    if win.isVisible():
+        close_window(qtbot, win)
+
+
+def wait_arithmetic(qtbot, window: MainWindow) -> None:
+    """The arithmetic follows the cursor once it rests: wait until it shows the cursor's cell."""
+    cursor = window.document.session.cursor
+
+    def shows_cursor() -> bool:
+        e = window.arithmetic.explanation
+        return e is not None and (e.out_feature, e.position) == (
+            cursor.out_feature,
+            tuple(cursor.position),
+        )
+
+    qtbot.waitUntil(shows_cursor)
+
+
+def shown_output(window: MainWindow) -> np.ndarray:
+    """Every output grid's values, stacked as (out_features, *spatial)."""
+    session = window.document.session
+    grids = [window.stage.output_card(o).grid for o in range(session.params.out_features)]
+    values = np.stack([g.values() for g in grids])
+    return values[:, 0, :] if session.params.ndim == 1 else values
+
+
+def line_of(text: str, in_feature: int) -> str:
+    """The arithmetic line of one input feature ("in 1:  ... = 4")."""
+    lines = [line for line in text.splitlines() if line.startswith(f"in {in_feature}:")]
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+def assert_cursor_shown(window: MainWindow, out_feature: int, position: tuple[int, ...]) -> None:
+    """Highlights, captions, frames and the scrub bar all show output cell (o, position)."""
+    session = window.document.session
+    params = session.params
+    stage = window.stage
+    assert session.cursor.out_feature == out_feature
+    assert tuple(session.cursor.position) == position
+    taps = tap_cells(params, position)
+    for i in range(params.in_features):
+        assert lit(stage.input_card(i).grid, "receptive") == taps, f"input {i}"
+    for o in range(params.out_features):
+        expected = {as_grid_cell(position)} if o == out_feature else set()
+        assert lit(stage.output_card(o).grid, "output") == expected, f"output {o}"
+        assert stage.output_card(o).is_current() == (o == out_feature)
+    for i in range(params.in_features):
+        card = stage.kernel_card(i)
+        assert card.caption.text() == f"w[{out_feature}, {i}]"
+        np.testing.assert_array_equal(
+            card.grid.values(), session.weight[out_feature, i].reshape(card.grid.values().shape)
+        )
+    if params.bias:
+        assert stage.bias_card().caption.text() == f"b[{out_feature}]"
+        assert stage.bias_card().grid.values()[0, 0] == session.bias[out_feature]
+    assert window.kernel_bank.card(out_feature, 0).is_current()
+    others = [o for o in range(params.out_features) if o != out_feature]
+    assert not any(window.kernel_bank.card(o, 0).is_current() for o in others)
+    dims = "×".join(str(n) for n in session.output_shape[1:])
+    where = ", ".join(str(p) for p in position)
+    assert window.scrub.position_label.text() == f"({where}) of {dims}"
+    assert window.scrub.feature_box.value() == out_feature
+
+
+# -- editing cells -----------------------------------------------------------------------------
+
+
+def test_typing_into_an_input_cell_recomputes_the_output_and_the_arithmetic(qtbot, window):
+    before = window.document.session
+    old_output = shown_output(window)
+    np.testing.assert_allclose(old_output, session_output(before), rtol=1e-12, atol=1e-12)
+    # Look at output (1, (2, 2)) first: the arithmetic must follow an edit without a cursor move.
+    click_cell(qtbot, window.stage.output_card(1).grid, 2, 2)
+    wait_arithmetic(qtbot, window)
+    assert "9.5" not in window.arithmetic.text()
+
+    grid = window.stage.input_card(1).grid
+    enter_value(qtbot, window, grid, 3, 3, "9.5")  # padded (3, 3) is input cell (2, 2)
+    qtbot.waitUntil(window.output_is_current)
+
+    session = window.document.session
+    assert session.input[1, 2, 2] == 9.5
+    assert grid.values()[2, 2] == 9.5
+    expected = session_output(session)
+    np.testing.assert_allclose(shown_output(window), expected, rtol=1e-12, atol=1e-12)
+    assert not np.allclose(expected, old_output), "the edit changes what the output shows"
+
+    weight = session.weight[1, 1, 1, 1]  # the kernel's centre sits on input (2, 2)
+    assert f"{operand(9.5)}·{operand(weight)}" in line_of(window.arithmetic.text(), 1)
+    total = window.stage.output_card(1).grid.values()[2, 2]
+    assert window.arithmetic.explanation.total == pytest.approx(total, rel=1e-12, abs=1e-12)
+    assert f"= total {number(total)}" in window.arithmetic.text()
+    # One undo step; undoing brings the old value and output back.
+    shortcut(qtbot, window, Qt.Key.Key_Z, CTRL)
+    qtbot.waitUntil(window.output_is_current)
+    assert grid.values()[2, 2] == before.input[1, 2, 2]
+    np.testing.assert_allclose(shown_output(window), old_output, rtol=1e-12, atol=1e-12)
+
+
+def test_typing_into_a_kernel_cell_and_the_bias(qtbot, window):
+    click_cell(qtbot, window.stage.output_card(2).grid, 0, 0)  # kernel 2 is on the stage
+    kernel = window.stage.kernel_card(0).grid
+    enter_value(qtbot, window, kernel, 0, 2, "-4.25")
+    bias = window.stage.bias_card().grid
+    enter_value(qtbot, window, bias, 0, 0, "0.125")
+    qtbot.waitUntil(window.output_is_current)
+
+    session = window.document.session
+    assert session.weight[2, 0, 0, 2] == -4.25
+    assert session.bias[2] == 0.125
+    assert kernel.values()[0, 2] == -4.25
+    assert bias.values()[0, 0] == 0.125
+    # The kernel bank shows the same kernel.
+    assert window.kernel_bank.card(2, 0).grid.values()[0, 2] == -4.25
+    assert window.kernel_bank.bias_card(2).grid.values()[0, 0] == 0.125
+    np.testing.assert_allclose(
+        shown_output(window), session_output(session), rtol=1e-12, atol=1e-12
+    )
+    wait_arithmetic(qtbot, window)
+    assert "+ bias 0.125" in window.arithmetic.text()
+
+
+def test_text_that_is_not_a_number_is_refused_with_a_message(qtbot, window):
+    before = window.document.session
+    steps = window.document.undo_stack.count()
+    grid = window.stage.input_card(0).grid
+    editor = type_into_cell(qtbot, grid, 2, 3, "abc")
+    with qtbot.assertNotEmitted(window.document.changed):
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+        qtbot.wait(50)
+    kept = before.input[0, 1, 2]
+    assert window.statusBar().currentMessage() == (
+        f"“abc” is not a number: the cell keeps {format_exact(kept)}"
+    )
+    assert grid.values()[1, 2] == kept
+    assert window.document.session is before
+    assert window.document.undo_stack.count() == steps
+    assert not window.isWindowModified()
+
+
+def test_escape_cancels_a_cell_edit(qtbot, window):
+    before = window.document.session
+    grid = window.stage.input_card(0).grid
+    editor = type_into_cell(qtbot, grid, 1, 1, "42")
+    with qtbot.assertNotEmitted(window.document.changed):
+        qtbot.keyClick(editor, Qt.Key.Key_Escape)
+        qtbot.wait(50)
+    assert window.document.session is before
+    assert grid.values()[0, 0] == before.input[0, 0, 0]
+
+
+# -- scrubbing ---------------------------------------------------------------------------------
+
+
+def test_the_slider_moves_the_receptive_field_and_the_output_cell(qtbot, window):
+    assert_cursor_shown(window, 0, (0, 0))
+    # The corner reads padding: the highlight covers the ghost cells too.
+    assert all(window.stage.input_card(0).grid.is_ghost(r, c) for r, c in [(0, 0), (0, 1), (1, 0)])
+    slider = window.scrub.slider
+    slider.setValue(7)  # a drag to the 8th position in reading order: (1, 2)
+    assert_cursor_shown(window, 0, (1, 2))
+    slider.setFocus()
+    qtbot.waitUntil(slider.hasFocus)
+    qtbot.keyClick(slider, Qt.Key.Key_End)
+    assert_cursor_shown(window, 0, (4, 4))
+    qtbot.keyClick(slider, Qt.Key.Key_Left)
+    assert_cursor_shown(window, 0, (4, 3))
+    wait_arithmetic(qtbot, window)
+    assert window.arithmetic.text().startswith("out feature 0, position (4, 3)")
+
+
+def test_alt_arrows_step_in_reading_order_and_by_rows(qtbot, window):
+    shortcut(qtbot, window, Qt.Key.Key_Right, ALT)
+    assert_cursor_shown(window, 0, (0, 1))
+    for _ in range(3):
+        shortcut(qtbot, window, Qt.Key.Key_Right, ALT)
+    assert_cursor_shown(window, 0, (0, 4))
+    shortcut(qtbot, window, Qt.Key.Key_Right, ALT)  # the end of a row goes on to the next row
+    assert_cursor_shown(window, 0, (1, 0))
+    shortcut(qtbot, window, Qt.Key.Key_Down, ALT)
+    assert_cursor_shown(window, 0, (2, 0))
+    shortcut(qtbot, window, Qt.Key.Key_Left, ALT)
+    assert_cursor_shown(window, 0, (1, 4))
+    shortcut(qtbot, window, Qt.Key.Key_PageDown, ALT)  # the next output feature, same position
+    assert_cursor_shown(window, 1, (1, 4))
+    shortcut(qtbot, window, Qt.Key.Key_PageUp, ALT)
+    assert_cursor_shown(window, 0, (1, 4))
+
+
+def test_clicking_an_output_cell_moves_the_cursor_and_brings_its_kernel(qtbot, window):
+    session = window.document.session
+    click_cell(qtbot, window.stage.output_card(2).grid, 3, 1)
+    assert_cursor_shown(window, 2, (3, 1))
+    wait_arithmetic(qtbot, window)
+    total = window.stage.output_card(2).grid.values()[3, 1]
+    assert total == pytest.approx(session_output(session)[2, 3, 1], rel=1e-12, abs=1e-12)
+    assert window.arithmetic.text().splitlines()[0] == "out feature 2, position (3, 1)"
+    assert f"= total {number(total)}" in window.arithmetic.text()
+    assert f"+ bias {operand(session.bias[2])}" in window.arithmetic.text()
+    click_cell(qtbot, window.stage.output_card(0).grid, 0, 4)
+    assert_cursor_shown(window, 0, (0, 4))
+
+
+def test_the_feature_box_chooses_the_output_feature(qtbot, window):
+    type_into_spin(qtbot, window.scrub.feature_box, "1")
+    assert_cursor_shown(window, 1, (0, 0))
+
+
+def test_strided_dilated_asymmetric_padding_lights_the_padded_taps(qtbot):
+    params = ConvParams(
+        ndim=2,
+        in_features=2,
+        out_features=2,
+        kernel_size=(2, 3),
+        stride=(2, 1),
+        dilation=(1, 2),
+        padding=((1, 0), (2, 1)),
+    )
+    rng = np.random.default_rng(4)
+    session = Session(
+        params=params,
+        input=rng.integers(-3, 4, (2, 6, 7)).astype(float),
+        weight=rng.integers(-2, 3, params.weight_shape).astype(float),
+        bias=np.array([0.5, -1.0]),
+    )
+    window = show_window(qtbot, session)
+    np.testing.assert_allclose(
+        shown_output(window), session_output(session), rtol=1e-12, atol=1e-12
+    )
+    out_shape = session.output_shape[1:]
+    for index in (0, 1, window.scrub.slider.maximum()):
+        window.scrub.slider.setValue(index)
+        position = (index // out_shape[1], index % out_shape[1])
+        assert_cursor_shown(window, 0, position)
+    close_window(qtbot, window)
+
+
+def test_a_1d_layer_lights_one_row(qtbot):
+    params = ConvParams(
+        ndim=1, in_features=1, out_features=2, kernel_size=3, dilation=2, padding=((2, 1),)
+    )
+    session = Session(
+        params=params,
+        input=np.arange(9.0)[None],
+        weight=np.arange(6.0).reshape(params.weight_shape) - 2,
+        bias=np.array([1.0, -1.0]),
+    )
+    window = show_window(qtbot, session)
+    np.testing.assert_allclose(
+        shown_output(window), session_output(session), rtol=1e-12, atol=1e-12
+    )
+    grid = window.stage.input_card(0).grid
+    assert grid.padded_values().shape == (1, 12)
+    assert [grid.is_ghost(0, c) for c in range(12)] == [True] * 2 + [False] * 9 + [True]
+    for _ in range(4):
+        shortcut(qtbot, window, Qt.Key.Key_Right, ALT)
+    assert_cursor_shown(window, 0, (4,))
+    assert lit(grid, "receptive") == {(0, 4), (0, 6), (0, 8)}  # dilation gaps stay dark
+    click_cell(qtbot, window.stage.output_card(1).grid, 0, 6)
+    assert_cursor_shown(window, 1, (6,))
+    close_window(qtbot, window)
+
+
+# -- the layer settings ------------------------------------------------------------------------
+
+
+def test_feature_counts_and_input_size_keep_typed_values_and_undo_redo(qtbot, window):
+    panel = window.settings_panel
+    enter_value(qtbot, window, window.stage.input_card(1).grid, 5, 5, "8")  # input (1, 4, 4)
+    enter_value(qtbot, window, window.stage.kernel_card(1).grid, 0, 0, "3")  # w[0, 1, 0, 0]
+    typed = window.document.session
+    assert typed.input[1, 4, 4] == 8 and typed.weight[0, 1, 0, 0] == 3
+
+    with qtbot.waitSignal(window.document.changed):
+        type_into_spin(qtbot, panel.in_spin, "3")
+    qtbot.waitUntil(window.output_is_current)
+    session = window.document.session
+    assert session.input.shape == (3, 5, 5)
+    for i in (0, 1):
+        np.testing.assert_array_equal(window.stage.input_card(i).grid.values(), typed.input[i])
+    np.testing.assert_array_equal(window.stage.input_card(2).grid.values(), np.zeros((5, 5)))
+    assert window.stage.kernel_card(1).grid.values()[0, 0] == 3
+    np.testing.assert_array_equal(window.stage.kernel_card(2).grid.values(), np.zeros((3, 3)))
+    assert window.stage.kernel_card(2).caption.text() == "w[0, 2]"
+    assert lit(window.stage.input_card(2).grid, "receptive") == tap_cells(session.params, (0, 0))
+    np.testing.assert_allclose(
+        shown_output(window), session_output(session), rtol=1e-12, atol=1e-12
+    )
+
+    with qtbot.waitSignal(window.document.changed):
+        type_into_spin(qtbot, panel.out_spin, "4")
+    qtbot.waitUntil(window.output_is_current)
+    assert window.stage.output_card(3) is not None
+    assert window.scrub.feature_box.maximum() == 3
+    type_into_spin(qtbot, window.scrub.feature_box, "3")
+    assert_cursor_shown(window, 3, (0, 0))
+    for i in range(3):
+        np.testing.assert_array_equal(window.stage.kernel_card(i).grid.values(), np.zeros((3, 3)))
+    assert window.stage.bias_card().grid.values()[0, 0] == 0
+
+    with qtbot.waitSignal(window.document.changed):
+        type_into_spin(qtbot, panel.size_spins[0], "4")  # input height 5 -> 4: row 4 goes
+    qtbot.waitUntil(window.output_is_current)
+    session = window.document.session
+    assert session.input.shape == (3, 4, 5)
+    np.testing.assert_array_equal(window.stage.input_card(1).grid.values(), typed.input[1, :4])
+    assert window.stage.input_card(1).grid.padded_values().shape == (6, 7)
+    np.testing.assert_allclose(
+        shown_output(window), session_output(session), rtol=1e-12, atol=1e-12
+    )
+    assert window.scrub.position_label.text().endswith("of 4×5")
+
+    # Undo the size: the typed 8 in the last row comes back.
+    shortcut(qtbot, window, Qt.Key.Key_Z, CTRL)
+    qtbot.waitUntil(window.output_is_current)
+    assert window.stage.input_card(1).grid.values()[4, 4] == 8
+    assert panel.size_spins[0].value() == 5
+    # Undo the output features and the input features: the old layout and values.
+    shortcut(qtbot, window, Qt.Key.Key_Z, CTRL)
+    shortcut(qtbot, window, Qt.Key.Key_Z, CTRL)
+    qtbot.waitUntil(window.output_is_current)
+    undone = window.document.session
+    assert undone.params == typed.params
+    for name in ("input", "weight", "bias"):
+        np.testing.assert_array_equal(getattr(undone, name), getattr(typed, name))
+    assert undone.cursor.out_feature == 2  # the cursor was on feature 3: clamped, not undone
+    assert_cursor_shown(window, 2, (0, 0))
+    assert window.stage.input_card(2) is None and window.stage.output_card(3) is None
+    assert (panel.in_spin.value(), panel.out_spin.value()) == (2, 3)
+    assert window.scrub.feature_box.maximum() == 2
+    for i in (0, 1):
+        np.testing.assert_array_equal(window.stage.input_card(i).grid.values(), typed.input[i])
+    np.testing.assert_allclose(shown_output(window), session_output(typed), rtol=1e-12, atol=1e-12)
+    # Redo brings the third input feature back.
+    shortcut(qtbot, window, Qt.Key.Key_Z, CTRL_SHIFT)
+    qtbot.waitUntil(window.output_is_current)
+    assert window.stage.input_card(2) is not None
+    assert panel.in_spin.value() == 3
+    assert window.document.session.input.shape == (3, 5, 5)
+    assert window.stage.input_card(1).grid.values()[4, 4] == 8
+
+
+@pytest.mark.parametrize(
+    ("spin_name", "text", "change"),
+    [
+        ("groups_spin", "2", {"groups": 2}),  # 2 groups do not divide 3 output features
+        ("stride_spins", "2", {"stride": (2, 1), "padding": "same"}),  # 'same' needs stride 1
+    ],
+)
+def test_settings_the_engine_refuses_are_refused_in_place(qtbot, window, spin_name, text, change):
+    before = window.document.session
+    panel = window.settings_panel
+    assert panel.padding_choice == "same"  # padding 1 around a 3x3 kernel
+    cards = [window.stage.input_card(i) for i in range(2)]
+    with pytest.raises(ConvError) as refused:
+        ConvParams(**{**dataclasses.asdict(before.params), **change})
+    spin = getattr(panel, spin_name)
+    spin = spin[0] if isinstance(spin, list) else spin
+    with qtbot.assertNotEmitted(window.document.changed):
+        type_into_spin(qtbot, spin, text)
+        qtbot.wait(50)
+    assert panel.error == str(refused.value)
+    assert panel.message_label.isVisible()
+    assert panel.message_label.text() == str(refused.value)
+    assert window.document.session is before
+    assert window.document.undo_stack.count() == 0
+    assert [window.stage.input_card(i) for i in range(2)] == cards  # the grids stay
+    assert window.stage.input_card(0).grid.padded_values().shape == (7, 7)
+    np.testing.assert_allclose(shown_output(window), session_output(before), rtol=1e-12, atol=1e-12)
+    # Escape brings the last valid settings back.
+    spin.setFocus()
+    qtbot.keyClick(spin, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: panel.error == "")
+    assert spin.value() == 1
+    assert panel.params == before.params
+
+
+# -- the engine thread -------------------------------------------------------------------------
+
+
+class HeldCompute:
+    """The real tiled convolution, except that a job started while ``hold`` is set waits for
+    ``release`` and then runs to its end even if a newer job is waiting (a slow, stale job)."""
+
+    def __init__(self) -> None:
+        self.hold = threading.Event()
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self.finished: list[tuple[np.ndarray, np.ndarray]] = []  # (input, output) per job
+
+    def __call__(self, x, weight, bias, params, cancelled):
+        if self.hold.is_set():
+            self.hold.clear()
+            self.held.set()
+            self.release.wait(30)
+        out = convolve_in_tiles(x, weight, bias, params, lambda: False)
+        self.finished.append((x, out))
+        return out
+
+
+def test_a_slow_job_superseded_by_a_newer_edit_shows_only_the_newer_result(qtbot, monkeypatch):
+    compute = HeldCompute()
+    monkeypatch.setattr(
+        main_window_module, "ConvolutionRunner", partial(ConvolutionRunner, compute=compute)
+    )
+    window = show_window(qtbot)
+    shown: list[np.ndarray] = []
+    set_output = window.stage.set_output
+
+    def spy(output):
+        shown.append(np.array(output, copy=True))
+        set_output(output)
+
+    monkeypatch.setattr(window.stage, "set_output", spy)
+    grid = window.stage.input_card(0).grid
+
+    compute.hold.set()
+    enter_value(qtbot, window, grid, 3, 3, "20")
+    qtbot.waitUntil(compute.held.is_set)
+    stale = window.document.session
+    assert window.busy.isVisible(), "the busy indicator shows while the job runs"
+    enter_value(qtbot, window, grid, 2, 2, "-30")
+    assert not window.output_is_current()
+    compute.release.set()
+    qtbot.waitUntil(window.output_is_current)
+    qtbot.waitUntil(lambda: len(compute.finished) >= 3)  # first output, stale job, newest job
+
+    stale_output = session_output(stale)
+    final_output = session_output(window.document.session)
+    assert not np.allclose(stale_output, final_output)
+    ran_stale = [out for x, out in compute.finished if np.array_equal(x, stale.input)]
+    assert len(ran_stale) == 1, "the stale job ran to its end"
+    np.testing.assert_allclose(ran_stale[0], stale_output, rtol=1e-12, atol=1e-12)
+    assert len(shown) == 1, "only the newest result reaches the grids"
+    np.testing.assert_allclose(shown[0], final_output, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(shown_output(window), final_output, rtol=1e-12, atol=1e-12)
+    qtbot.waitUntil(lambda: not window.busy.isVisible())
+    close_window(qtbot, window)
+
+
+class WatchedCompute:
+    """The real tiled convolution, reporting when it starts and whether it gave up."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.results: list[object] = []
+
+    def __call__(self, x, weight, bias, params, cancelled):
+        if x.size > 1_000_000:
+            self.started.set()
+        out = convolve_in_tiles(x, weight, bias, params, cancelled)
+        if x.size > 1_000_000:
+            self.results.append(out)
+        return out
+
+
+def test_closing_while_a_big_job_runs_stops_the_thread(qtbot, monkeypatch):
+    compute = WatchedCompute()
+    monkeypatch.setattr(
+        main_window_module, "ConvolutionRunner", partial(ConvolutionRunner, compute=compute)
+    )
+    window = show_window(qtbot)
+    old_output = window.output
+    params = window.document.session.params.replace(in_features=3, out_features=32)
+    window.document.set_layout(params, (1024, 1024))  # about 0.9 billion multiply-adds
+    qtbot.waitUntil(compute.started.is_set, timeout=20_000)
+    assert window.runner.busy
+    close_window(qtbot, window)
+    assert window.runner.thread.isFinished()
+    assert compute.results == [None], "the running job was abandoned, not finished"
+    assert window.output is old_output  # nothing arrived after the close
+    assert not window.runner.busy
