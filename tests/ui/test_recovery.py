@@ -250,7 +250,8 @@ def test_the_session_written_is_the_one_at_the_tick(saver, document):
 
 # -- in the window -------------------------------------------------------------------------------
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch) -> Path:
+def data_dir(qapp, tmp_path, monkeypatch) -> Path:
+    """The data folder for windows made in the test (``qapp``: windows need the application)."""
     folder = tmp_path / "data"
     monkeypatch.setenv(recovery.DATA_DIR_ENV, str(folder))
     return folder
@@ -429,17 +430,16 @@ def test_work_comes_back_after_the_process_is_killed(tmp_path, data_dir, answers
         CONVSTUDIO_DATA_DIR=str(data_dir),
         CONVSTUDIO_SETTINGS_DIR=str(tmp_path / "child-settings"),
     )
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(original)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = tmp_path / "child.log"  # a file, not a pipe nobody drains while we wait
+    with open(log, "wb") as output:
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(original)], env=env, stdout=output, stderr=output
+        )
     folder = data_dir / "recovery"
     try:
         deadline = time.monotonic() + 60
         while not list(folder.glob("autosave-*.convstudio")):
-            assert child.poll() is None, child.stderr.read().decode(errors="replace")
+            assert child.poll() is None, log.read_text(errors="replace")
             assert time.monotonic() < deadline, "no autosave within a minute"
             time.sleep(0.05)
         # While it runs, its recovery file is not offered to anyone else.
@@ -449,7 +449,6 @@ def test_work_comes_back_after_the_process_is_killed(tmp_path, data_dir, answers
     finally:
         child.kill()
         child.wait()
-        child.stderr.close()
     assert child.returncode == -signal.SIGKILL
 
     window = make_window()
