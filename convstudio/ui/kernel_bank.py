@@ -118,6 +118,10 @@ class KernelBank(QWidget):
                 bias.grid.cell_edited.connect(
                     lambda _r, _c, v, o=o: self.bias_edited.emit((o,), np.array([v]))
                 )
+                # Delete and paste arrive as blocks, clipped to the one bias cell.
+                bias.grid.block_pasted.connect(
+                    lambda _r, _c, b, o=o: self.bias_edited.emit((o,), np.asarray(b).ravel()[:1])
+                )
                 bias.grid.cell_clicked.connect(lambda *_a, o=o: self.feature_selected.emit(o))
                 bias.grid.edit_refused.connect(self.message)
                 self._bias_cards[o] = bias

@@ -220,6 +220,10 @@ class LayerStage(QWidget):
         if params.bias:
             self._bias_card = FeatureCard("b", editable=True, role="kernel")
             self._bias_card.grid.cell_edited.connect(self._edit_bias)
+            # Delete and paste arrive as blocks (the grid clips them to the one bias cell).
+            self._bias_card.grid.block_pasted.connect(
+                lambda r, c, b: self._edit_bias(r, c, float(np.asarray(b).flat[0]))
+            )
             self._wire_messages(self._bias_card)
             self._grid.addWidget(self._bias_card, 1, 4, rows, 1, Qt.AlignmentFlag.AlignVCenter)
         else:
