@@ -14,6 +14,7 @@ from functools import partial
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 
 from convstudio.engine import ConvError, ConvParams
 from convstudio.session.model import Session
@@ -167,6 +168,53 @@ def test_typing_into_a_kernel_cell_and_the_bias(qtbot, window):
     )
     wait_arithmetic(qtbot, window)
     assert "+ bias 0.125" in window.arithmetic.text()
+
+
+def test_pasting_a_spreadsheet_block_into_the_input_is_one_undo_step(qtbot, window):
+    before = window.document.session
+    grid = window.stage.input_card(1).grid
+    click_cell(qtbot, grid, 2, 3)  # input cell (1, 2)
+    QGuiApplication.clipboard().setText("1.5\t-2\n3\t4e1\n")
+    with qtbot.waitSignal(window.document.changed):
+        qtbot.keyClick(grid.active_view(), Qt.Key.Key_V, CTRL)
+    qtbot.waitUntil(window.output_is_current)
+    session = window.document.session
+    np.testing.assert_array_equal(session.input[1, 1:3, 2:4], [[1.5, -2], [3, 40]])
+    np.testing.assert_array_equal(grid.values(), session.input[1])
+    np.testing.assert_allclose(
+        shown_output(window), session_output(session), rtol=1e-12, atol=1e-12
+    )
+    shortcut(qtbot, window, Qt.Key.Key_Z, CTRL)
+    qtbot.waitUntil(window.output_is_current)
+    np.testing.assert_array_equal(grid.values(), before.input[1])
+
+
+def test_delete_and_paste_on_a_bias_cell(qtbot, window):
+    click_cell(qtbot, window.stage.output_card(2).grid, 0, 0)  # bias 2 is on the stage
+    assert window.document.session.bias[2] != 0
+    grid = window.stage.bias_card().grid
+    click_cell(qtbot, grid, 0, 0)
+    with qtbot.waitSignal(window.document.changed, timeout=2_000):
+        qtbot.keyClick(grid.active_view(), Qt.Key.Key_Delete)
+    assert window.document.session.bias[2] == 0
+    assert grid.values()[0, 0] == 0
+    QGuiApplication.clipboard().setText("2.5\t9")  # clipped to the one bias cell
+    with qtbot.waitSignal(window.document.changed, timeout=2_000):
+        qtbot.keyClick(grid.active_view(), Qt.Key.Key_V, CTRL)
+    np.testing.assert_array_equal(window.document.session.bias, [1.0, 0.0, 2.5])
+    assert grid.values()[0, 0] == 2.5
+    # The same in the kernel bank.
+    window.docks["kernels"].raise_()
+    bank = window.kernel_bank.bias_card(0).grid
+    qtbot.waitUntil(bank.isVisible)
+    click_cell(qtbot, bank, 0, 0)
+    with qtbot.waitSignal(window.document.changed, timeout=2_000):
+        qtbot.keyClick(bank.active_view(), Qt.Key.Key_Delete)
+    np.testing.assert_array_equal(window.document.session.bias, [0.0, 0.0, 2.5])
+    qtbot.waitUntil(window.output_is_current)
+    np.testing.assert_allclose(
+        shown_output(window), session_output(window.document.session), rtol=1e-12, atol=1e-12
+    )
 
 
 def test_text_that_is_not_a_number_is_refused_with_a_message(qtbot, window):
