@@ -2,7 +2,8 @@
 
 Run from the repository: `python packaging/render_screenshots.py`. Each picture is the real window
 (`convstudio --screenshot`, offscreen) on a bundled example, with the first-run welcome banner
-dismissed in a settings folder of its own, so the user's settings are neither read nor changed.
+dismissed in a settings folder of its own (but for the first-run picture, which shows it), so the
+user's settings are neither read nor changed.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as settings:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CONVSTUDIO_SETTINGS_DIR=settings)
+        # First: what a person sees on the very first launch (welcome tips, lecture step 1).
+        first = [sys.executable, "-m", "convstudio", "--screenshot", str(OUT / "first-run.png")]
+        subprocess.run([*first, "--size", "1440x900", "--position", "1"], env=env, check=True)
+        print(f"wrote {OUT / 'first-run.png'}")
         dismiss = (
             "from convstudio.ui.app import application; application();"
             "from convstudio.ui.preferences import Preferences;"

@@ -44,9 +44,10 @@ def icon_path() -> Path | None:
 
 
 def load_session(path: str | None) -> Session:
-    """The session in ``path``, or the built-in example when no path is given."""
+    """The session in ``path``; with no path, the session a launch starts on (the first lecture
+    example on a first run, else the built-in example), so a screenshot shows what people see."""
     if path is None:
-        return Session.default()
+        return first_run_session() or Session.default()
     from convstudio.session.fileformat import load
 
     return load(path)

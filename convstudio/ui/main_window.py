@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -31,6 +32,7 @@ from convstudio.ui.file_controller import FileController
 from convstudio.ui.fills import FILL_LABELS, available_fills
 from convstudio.ui.help import install_help_menu
 from convstudio.ui.kernel_bank import KernelBank
+from convstudio.ui.notes_bar import NotesBar
 from convstudio.ui.scrub_bar import ScrubBar
 from convstudio.ui.settings_panel import LayerSettingsPanel
 from convstudio.ui.stage import LayerStage
@@ -69,7 +71,14 @@ class MainWindow(QMainWindow):
         self._output_generation = -1
 
         self.stage = LayerStage()
-        self.setCentralWidget(self.stage)
+        self.notes_bar = NotesBar()
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.notes_bar)
+        central_layout.addWidget(self.stage, 1)
+        self.setCentralWidget(central)
         self.scrub = ScrubBar()
         self.settings_panel = LayerSettingsPanel()
         self.arithmetic = ArithmeticPanel()
@@ -234,6 +243,7 @@ class MainWindow(QMainWindow):
         self.kernel_bank.message.connect(self.show_message)
         self.settings_panel.layout_requested.connect(self._layout_requested)
         self.arithmetic.term_hovered.connect(self.stage.set_hover)
+        self.notes_bar.meta_edited.connect(self._meta_edited)
 
     # -- reactions -----------------------------------------------------------------------------
     def _session_replaced(self) -> None:
@@ -260,6 +270,8 @@ class MainWindow(QMainWindow):
                 self.kernel_bank.set_session(session)
             self.runner.request(session)
             self._update_explanation()
+        if "meta" in parts:
+            self.notes_bar.set_meta(session.title, session.notes)
         self._update_title()
 
     def _cursor_changed(self) -> None:
@@ -312,6 +324,12 @@ class MainWindow(QMainWindow):
         try:
             self.document.set_cells(target, tuple(index), np.asarray(block, dtype=np.float64))
         except (ConvError, ValueError) as error:
+            self.show_message(str(error))
+
+    def _meta_edited(self, title: str, notes: str) -> None:
+        try:
+            self.document.set_meta(title=title, notes=notes)
+        except ValueError as error:
             self.show_message(str(error))
 
     def _layout_requested(self, params: object, spatial: object) -> None:
