@@ -79,7 +79,8 @@ class KernelBank(QWidget):
         session = self._session
         assert session is not None
         params = session.params
-        rows = window(params.out_features, self._current)
+        shown = self._key[1] if self._key is not None and self._key[0] == params else None
+        rows = window(params.out_features, self._current, current=shown)
         slots = range(min(params.in_per_group, MAX_SHOWN))
         key = (params, rows, slots)
         if key == self._key:

@@ -41,10 +41,31 @@ def grid_padding(pairs: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], t
     return ((0, 0), pairs[0]) if len(pairs) == 1 else (pairs[0], pairs[1])
 
 
-def window(count: int, focus: int, size: int = MAX_SHOWN) -> range:
-    """Up to ``size`` consecutive indices out of ``count`` that include ``focus``."""
+def window(
+    count: int,
+    focus: int,
+    size: int = MAX_SHOWN,
+    current: range | None = None,
+    span: int = 1,
+) -> range:
+    """Up to ``size`` consecutive indices out of ``count`` that include ``focus``.
+
+    ``current`` is the window shown now: it is kept while it still holds ``focus`` and the
+    ``span - 1`` indices after it (as many as fit), because a new window means laying out every
+    grid again (about a second for a column of twelve), so stepping through the features inside
+    the window must not move it. A new window is centred on ``focus``.
+    """
     if count <= size:
         return range(count)
+    last = min(focus + max(span, 1), count, focus + size) - 1
+    if (
+        current is not None
+        and len(current) == size
+        and current.stop <= count
+        and current.start <= focus
+        and last < current.stop
+    ):
+        return current
     start = min(max(focus - size // 2, 0), count - size)
     return range(start, start + size)
 
@@ -176,7 +197,13 @@ class LayerStage(QWidget):
         params = session.params
         o = self._cursor[0]
         reads = params.in_features_of(o)
-        return window(params.in_features, reads.start), window(params.out_features, o)
+        shown_in = shown_out = None
+        if self._layout_key is not None and self._layout_key[0] == params:
+            shown_in, shown_out = self._layout_key[2], self._layout_key[3]
+        return (
+            window(params.in_features, reads.start, current=shown_in, span=len(reads)),
+            window(params.out_features, o, current=shown_out),
+        )
 
     def _rebuild_if_needed(self) -> bool:
         """Lay the grids out again when the layer or the features in view changed; True if so."""
