@@ -567,3 +567,110 @@ def test_closing_while_a_big_job_runs_stops_the_thread(qtbot, monkeypatch):
     assert compute.results == [None], "the running job was abandoned, not finished"
     assert window.output is old_output  # nothing arrived after the close
     assert not window.runner.busy
+
+
+# -- more of the window ------------------------------------------------------------------------
+
+
+def test_many_grouped_features_show_a_window_that_follows_the_cursor(qtbot, window):
+    params = ConvParams(ndim=2, in_features=16, out_features=20, kernel_size=3, padding=1, groups=4)
+    with qtbot.waitSignal(window.document.changed):
+        window.document.set_layout(params, (5, 5))
+    qtbot.waitUntil(window.output_is_current)
+    # Output feature 15 is in group 3 (outputs 15-19), which reads input features 12-15.
+    for _ in range(15):
+        shortcut(qtbot, window, Qt.Key.Key_PageDown, ALT)
+    session = window.document.session
+    assert session.cursor.out_feature == 15
+    stage = window.stage
+    shown_in = [i for i in range(16) if stage.input_card(i) is not None]
+    shown_out = [o for o in range(20) if stage.output_card(o) is not None]
+    assert 12 in shown_in and 15 in shown_in and len(shown_in) <= 12
+    assert 15 in shown_out and len(shown_out) <= 12
+    taps = tap_cells(params, (0, 0))
+    for i in shown_in:
+        expected = taps if 12 <= i <= 15 else set()
+        assert lit(stage.input_card(i).grid, "receptive") == expected, f"input {i}"
+        assert stage.kernel_card(i).isHidden() == (not 12 <= i <= 15)
+    for slot, i in enumerate(range(12, 16)):
+        assert stage.kernel_card(i).caption.text() == f"w[15, {slot}]"
+    assert lit(stage.output_card(15).grid, "output") == {(0, 0)}
+    assert stage.output_card(15).is_current()
+    output = session_output(session)
+    for o in shown_out:
+        np.testing.assert_allclose(stage.output_card(o).grid.values(), output[o], rtol=1e-12)
+    assert window.kernel_bank.card(15, 0).is_current()
+    # Stepping inside the features on view keeps the grids (no new layout, which takes about a
+    # second for a dozen grids) and moves the frame and the highlights.
+    cards = (stage.output_card(15), stage.input_card(12), window.kernel_bank.card(13, 0))
+    shortcut(qtbot, window, Qt.Key.Key_PageUp, ALT)
+    shortcut(qtbot, window, Qt.Key.Key_PageUp, ALT)
+    assert window.document.session.cursor.out_feature == 13  # group 2: reads inputs 8-11
+    assert (stage.output_card(15), stage.input_card(12), window.kernel_bank.card(13, 0)) == cards
+    assert stage.output_card(13).is_current() and not stage.output_card(15).is_current()
+    assert lit(stage.output_card(13).grid, "output") == {(0, 0)}
+    assert lit(stage.output_card(15).grid, "output") == set()
+    for i in range(8, 16):
+        expected = taps if i < 12 else set()
+        assert lit(stage.input_card(i).grid, "receptive") == expected, f"input {i}"
+        assert stage.kernel_card(i).isHidden() == (i >= 12)
+    assert stage.kernel_card(8).caption.text() == "w[13, 0]"
+    assert window.kernel_bank.card(13, 0).is_current()
+
+
+def test_hovering_a_term_lights_its_input_cell_and_kernel_cell(qtbot):
+    params = ConvParams(
+        ndim=2, in_features=1, out_features=1, kernel_size=3, padding=1, padding_mode="reflect"
+    )
+    session = Session(
+        params=params,
+        input=np.arange(20.0).reshape(1, 4, 5),
+        weight=np.arange(9.0).reshape(params.weight_shape) - 4,
+        bias=np.zeros(1),
+    )
+    window = show_window(qtbot, session)
+    wait_arithmetic(qtbot, window)  # the cursor is on output (0, (0, 0)): the corner
+    panel = window.arithmetic
+    viewport = panel.browser.viewport()
+    grid = window.stage.input_card(0).grid
+    kernel = window.stage.kernel_card(0).grid
+    # Which input cell every padded cell copies, by NumPy's reflect padding of the indices.
+    source = np.pad(np.arange(20).reshape(4, 5), 1, mode="reflect")
+    for index in (0, 4, 8):
+        rect = panel.term_rect(index)
+        assert rect is not None and viewport.rect().contains(rect.center())
+        with qtbot.waitSignal(panel.term_hovered):
+            qtbot.mouseMove(viewport, rect.center())
+        k = (index // 3, index % 3)  # the kernel cell, in reading order
+        padded = k  # output (0, 0) with stride 1: tap k sits on padded cell k
+        flat = int(source[padded])
+        copied = (flat // 5 + 1, flat % 5 + 1)  # the input cell, in padded coordinates
+        assert lit(grid, "hover") == {padded, copied}
+        assert lit(kernel, "hover") == {k}
+    with qtbot.waitSignal(panel.term_hovered, check_params_cb=lambda t: t is None):
+        qtbot.mouseMove(window.stage, window.stage.rect().center())
+    assert lit(grid, "hover") == set() and lit(kernel, "hover") == set()
+    close_window(qtbot, window)
+
+
+def test_play_steps_through_the_positions_and_stops_at_the_end(qtbot):
+    params = ConvParams(ndim=1, in_features=1, out_features=1, kernel_size=3, bias=False)
+    session = Session(
+        params=params, input=np.arange(5.0)[None], weight=np.ones((1, 1, 3)), bias=np.zeros(1)
+    )
+    window = show_window(qtbot, session)
+    seen: list[tuple[int, set]] = []
+    grid = window.stage.input_card(0).grid
+
+    def record() -> None:
+        seen.append((window.document.session.cursor.position[0], lit(grid, "receptive")))
+
+    window.document.cursor_changed.connect(record)
+    qtbot.mouseClick(window.scrub.play_button, Qt.MouseButton.LeftButton)
+    assert window.play_action.isChecked()
+    qtbot.waitUntil(lambda: not window.scrub.play_button.isChecked(), timeout=5_000)
+    # Each step lights the taps of its position (no padding: padded = input coordinates).
+    assert seen == [(1, {(0, 1), (0, 2), (0, 3)}), (2, {(0, 2), (0, 3), (0, 4)})]
+    assert lit(grid, "receptive") == {(0, 2), (0, 3), (0, 4)}
+    assert not window.play_action.isChecked()
+    close_window(qtbot, window)
