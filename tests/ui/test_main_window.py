@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QLineEdit
 
 from convstudio.engine import ConvError, ConvParams
 from convstudio.session.model import Session
@@ -674,3 +675,100 @@ def test_play_steps_through_the_positions_and_stops_at_the_end(qtbot):
     assert lit(grid, "receptive") == {(0, 2), (0, 3), (0, 4)}
     assert not window.play_action.isChecked()
     close_window(qtbot, window)
+
+
+def test_large_grids_are_colour_maps_that_scrub_and_edit_the_same_way(qtbot):
+    params = ConvParams(ndim=2, in_features=1, out_features=2, kernel_size=3, padding=1)
+    rng = np.random.default_rng(0)
+    session = Session(
+        params=params,
+        input=rng.integers(-3, 4, (1, 48, 48)).astype(float),
+        weight=rng.integers(-2, 3, params.weight_shape).astype(float),
+        bias=np.zeros(2),
+    )
+    window = show_window(qtbot, session)
+    grid = window.stage.input_card(0).grid
+    out = window.stage.output_card(1).grid
+    assert grid.display_mode() == "colours" and out.display_mode() == "colours"
+    click_cell(qtbot, out, 20, 30)
+    assert_cursor_shown(window, 1, (20, 30))
+    # Double-click a cell of the colour map to type into it.
+    viewport = grid.active_view().viewport()
+    point = viewport.mapFrom(grid, grid.cell_rect(21, 31).center())
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=point)
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit)
+    editor.selectAll()
+    qtbot.keyClicks(editor, "100")
+    with qtbot.waitSignal(window.document.changed):
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(window.output_is_current)
+    session = window.document.session
+    assert session.input[0, 20, 30] == 100
+    assert grid.values()[20, 30] == 100
+    np.testing.assert_allclose(
+        shown_output(window), session_output(session), rtol=1e-12, atol=1e-12
+    )
+    # View > Numbers brings the numbers back, with the same highlights.
+    window.mode_actions["numbers"].trigger()
+    assert grid.display_mode() == "numbers" and out.display_mode() == "numbers"
+    assert lit(out, "output") == {(20, 30)}
+    assert lit(grid, "receptive") == tap_cells(params, (20, 30))
+    close_window(qtbot, window)
+
+
+def test_clicking_a_kernel_in_the_kernel_bank_makes_its_feature_current(qtbot, window):
+    window.docks["kernels"].raise_()
+    card = window.kernel_bank.card(2, 1)
+    qtbot.waitUntil(card.grid.isVisible)
+    window.document.set_cursor(0, (3, 3))
+    click_cell(qtbot, card.grid, 1, 1)
+    assert_cursor_shown(window, 2, (3, 3))
+
+
+@pytest.mark.parametrize(
+    ("mode", "np_mode"), [("replicate", "edge"), ("circular", "wrap"), ("reflect", "reflect")]
+)
+def test_a_padding_mode_fills_the_ghost_cells_with_copies(qtbot, window, mode, np_mode):
+    box = window.settings_panel.padding_mode_box
+    with qtbot.waitSignal(window.document.changed):
+        box.setCurrentIndex(box.findText(mode))  # a pick from the list
+    qtbot.waitUntil(window.output_is_current)
+    session = window.document.session
+    assert session.params.padding_mode == mode
+    for i in range(2):
+        grid = window.stage.input_card(i).grid
+        expected = np.pad(session.input[i], 1, mode=np_mode)
+        np.testing.assert_array_equal(grid.padded_values(), expected)
+        assert grid.is_ghost(0, 0) and not grid.is_ghost(1, 1)
+    np.testing.assert_allclose(
+        shown_output(window), session_output(session), rtol=1e-12, atol=1e-12
+    )
+    assert_cursor_shown(window, 0, (0, 0))
+    wait_arithmetic(qtbot, window)
+    assert f"italic: a value copied by {mode} padding" in window.arithmetic.text()
+
+
+def test_switching_to_1d_keeps_the_top_row_and_undo_brings_the_grids_back(qtbot, window):
+    before = window.document.session
+    box = window.settings_panel.ndim_box
+    with qtbot.waitSignal(window.document.changed):
+        box.setCurrentIndex(box.findData(1))
+    qtbot.waitUntil(window.output_is_current)
+    session = window.document.session
+    assert session.params.ndim == 1 and session.input.shape == (2, 5)
+    for i in range(2):
+        grid = window.stage.input_card(i).grid
+        np.testing.assert_array_equal(grid.values(), before.input[i, :1])
+        assert grid.padded_values().shape == (1, 7)
+    np.testing.assert_allclose(
+        shown_output(window), session_output(session), rtol=1e-12, atol=1e-12
+    )
+    shortcut(qtbot, window, Qt.Key.Key_Right, ALT)
+    assert_cursor_shown(window, 0, (1,))
+    assert window.scrub.position_label.text() == "(1) of 5"
+    shortcut(qtbot, window, Qt.Key.Key_Z, CTRL)
+    qtbot.waitUntil(window.output_is_current)
+    assert window.document.session.params == before.params
+    assert box.currentData() == 2
+    np.testing.assert_array_equal(window.stage.input_card(0).grid.values(), before.input[0])
