@@ -22,8 +22,10 @@ plan, view strides) is cached, so a small layer costs a handful of numpy calls.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from math import prod
 from typing import Any
 
 import numpy as np
@@ -41,6 +43,10 @@ MIN_TILE_POSITIONS = 256
 #: Layers whose whole patch matrix has at most this many values gather it in one ``take``
 #: through a cached index (no padding copy, no tiles): the per-call cost of a small layer.
 GATHER_MAX_VALUES = 1 << 14
+#: Scratch arrays (padded input, patch buffer) up to this size are kept per thread between
+#: calls: fresh memory costs a page fault per 4 KB on first touch, which on a virtual machine
+#: can take as long as the whole copy that fills it.
+SCRATCH_KEEP_BYTES = 64 << 20
 #: Up to this many patch rows (in_per_group * kernel cells) the bias is folded into the product.
 FOLD_BIAS_MAX_K = 512
 
@@ -387,6 +393,37 @@ def layout(params: ConvParams, input_shape: tuple[int, ...], dtype: Any) -> str:
     return f"{plan.method}, {len(plan.tiles)} tile{'s' if len(plan.tiles) > 1 else ''}"
 
 
+_scratch = threading.local()
+
+
+def _scratch_array(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised array for this thread's use until its next call with the same name."""
+    nbytes = prod(shape) * dtype.itemsize
+    if nbytes > SCRATCH_KEEP_BYTES:
+        return np.empty(shape, dtype)
+    raw = getattr(_scratch, name, None)
+    if raw is None or raw.nbytes < nbytes:
+        raw = np.empty(-(-nbytes // 8), np.float64)  # 8-byte aligned for either dtype
+        setattr(_scratch, name, raw)
+    return raw.view(np.uint8)[:nbytes].view(dtype).reshape(shape)
+
+
+def _padded(x: np.ndarray, params: ConvParams) -> np.ndarray:
+    """``pad_input`` into this thread's scratch for zero padding (a fresh array otherwise)."""
+    if params.padding_mode != "zeros" or not any(b or a for b, a in params.padding):
+        return np.ascontiguousarray(pad_input(x, params))
+    spatial = x.shape[1:]
+    padded = _scratch_array("padded", (x.shape[0], *params.padded_spatial(spatial)), x.dtype)
+    inner = []
+    for axis, ((before, _), n) in enumerate(zip(params.padding, spatial), start=1):
+        lead = (slice(None),) * axis
+        padded[(*lead, slice(0, before))] = 0
+        padded[(*lead, slice(before + n, None))] = 0
+        inner.append(slice(before, before + n))
+    padded[(slice(None), *inner)] = x
+    return padded
+
+
 def convolve_checked(
     x: np.ndarray,
     weight: np.ndarray,
@@ -404,7 +441,7 @@ def convolve_checked(
     plan = _plan(params, x.shape, x.itemsize, tile_bytes, method)
     if plan.index is not None:
         return _convolve_gather(x, weight, bias, plan)
-    padded = np.ascontiguousarray(pad_input(x, params))
+    padded = _padded(x, params)
     dtype = padded.dtype
     g, m, k = plan.groups, plan.out_per_group, plan.k
     fold = plan.fold_bias and bias is not None
@@ -415,7 +452,7 @@ def convolve_checked(
         wfull[:, :, :k] = wmat
         wfull[:, :, k] = bias.reshape(g, m)  # casts a float64 bias for float32 operands
         wmat = wfull
-    buf = np.empty((g, kb, plan.buffer_pitch), dtype)
+    buf = _scratch_array("patches", (g, kb, plan.buffer_pitch), dtype)
     if fold:
         buf[:, k] = 1.0
     ho, wo = plan.out_rows, plan.out_cols
@@ -428,7 +465,7 @@ def convolve_checked(
     rows_method = plan.method == "rows"
     if rows_method:
         wp = plan.row_len
-        tmp = np.empty((*out3.shape[:-1], plan.buffer_cols), dtype)
+        tmp = _scratch_array("rows", (*out3.shape[:-1], plan.buffer_cols), dtype)
     for r0, r1, c0, c1 in plan.tiles:
         if rows_method:
             start = r0 * wp + c0
