@@ -1,23 +1,26 @@
 """The forward convolution: cross-correlation with PyTorch's conv1d/conv2d semantics.
 
-How it is fast: the work is one matrix product per tile of output rows,
-``(C_out x C_in*k) @ (C_in*k x positions)``, on a patch matrix laid out so that both operands are
-contiguous for BLAS. The patch matrix is never built whole: a small buffer (``TILE_BYTES``) is
-refilled tile by tile, so memory stays bounded and the buffer stays in cache while the product
-reads it. Two layouts fill it (``_Plan.method``):
+How it is fast: the work is one BLAS matrix product per tile of output rows,
+``(C_out x C_in*k) @ (C_in*k x positions)``, bias included, on a patch matrix that is never
+built whole: a scratch buffer of about ``TILE_BYTES`` is refilled tile by tile, so memory stays
+bounded (the padded input and one buffer) and the buffer is still in cache when BLAS reads it.
+``_Plan.method`` says how the buffer is filled, chosen per layer by ``_plan``:
 
-- ``"rows"`` (2D, stride 1): each buffer row is one contiguous run of the flattened padded input,
-  covering whole padded rows; the few columns that straddle a row end are computed and dropped.
-  The copy is a plain memcpy per row.
-- ``"im2col"`` (everything else: strides, and 1D where the two coincide): each buffer row is a
-  strided view of the padded input (stride and dilation folded into the view's strides).
+- ``"gather"`` (small layers, the teaching sizes): the whole patch matrix in one ``take``
+  through an index cached per layer that also resolves every padding mode; one product.
+- ``"rows"`` (2D, stride 1, many patch rows per output feature): each buffer row is one
+  contiguous run of the flattened padded input spanning whole padded rows (a plain memcpy); the
+  columns that straddle a row end are computed and dropped while the tile is copied out.
+- ``"im2col"`` (everything else, and 1D where it is the same as "rows"): each buffer row is a
+  strided view of the padded input, stride and dilation folded into the view's strides; the
+  product writes straight into the output.
 
-The bias rides along as one more column of the weight matrix and a row of ones in the buffer, so
-the product writes finished values and the output is touched once. Groups run as one batched
-``matmul`` over the group axis. float32 stays float32 throughout.
-
-Everything that depends only on the settings and the input shape (validated ``ConvParams``, tile
-plan, view strides) is cached, so a small layer costs a handful of numpy calls.
+Details that matter on this hardware (measured; see ``python -m convstudio.bench engine``): the
+bias is one more weight column against a row of ones, so the output is written once; buffer rows
+span an odd number of cache lines (``row_pitch``); scratch arrays are kept per thread, because a
+fresh page costs a fault on first touch; groups are one batched ``matmul``; float32 stays
+float32. Everything that depends only on the settings and shapes (validated ``ConvParams``, the
+plan, view strides, gather indices) is cached, so a small layer costs a handful of numpy calls.
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ from convstudio.engine.params import ConvParams
 #: Bytes of patch buffer per tile. Sized so that buffer and output tile stay in the L2/L3 caches
 #: while the matrix product runs; it is also what bounds memory (see ``tile_plan``).
 TILE_BYTES = 2 << 20
-#: A tile always holds at least this many output positions, however large the kernel, so the
-#: number of tiles (one Python iteration each) stays small.
+#: A tile holds at least this many output positions (one Python iteration per tile), unless so
+#: many would need more than ``SCRATCH_KEEP_BYTES`` of buffer (kernels of thousands of values).
 MIN_TILE_POSITIONS = 256
 #: Layers whose whole patch matrix has at most this many values gather it in one ``take``
 #: through a cached index (no padding copy, no tiles): the per-call cost of a small layer.
@@ -300,7 +303,11 @@ def _plan(
     if rows_method and not sh == sw == 1:
         raise ValueError("the 'rows' layout needs stride 1")
     row_len = wp if rows_method else wo
-    max_positions = max(MIN_TILE_POSITIONS, tile_bytes // ((k + fold) * g * itemsize))
+    # bytes of scratch per buffer column: the patch rows, and for "rows" the output tile too
+    per_position = g * (k + fold + (params.out_per_group if rows_method else 0)) * itemsize
+    max_positions = tile_bytes // per_position
+    if max_positions < MIN_TILE_POSITIONS:  # huge kernels: fewer positions, never > the cap
+        max_positions = min(MIN_TILE_POSITIONS, max(1, SCRATCH_KEEP_BYTES // per_position))
     tiles = tuple(tile_plan(ho, wo, row_len, max_positions))
     buffer_cols = max((r1 - r0) * row_len if r1 - r0 > 1 else c1 - c0 for r0, r1, c0, c1 in tiles)
     plane = hp * wp

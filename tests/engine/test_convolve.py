@@ -322,3 +322,22 @@ def test_memory_stays_bounded_on_a_big_layer() -> None:
         window = xp[:, r : r + 3, c : c + 3]
         want = reference_convolve(window, w, b, **unpadded, groups=1, padding_mode="zeros")
         np.testing.assert_allclose(out[:, r, c], want[:, 0, 0], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "cin, cout, kernel, spatial",
+    [(512, 1, (8, 8), (40, 40)), (1, 512, (3, 3), (4096, 8)), (512, 512, (64,), (5000,))],
+)
+def test_scratch_stays_bounded_for_extreme_layers(cin, cout, kernel, spatial) -> None:
+    """The plan alone (nothing computed): buffers never exceed the scratch cap."""
+    params = ConvParams(ndim=len(kernel), in_features=cin, out_features=cout, kernel_size=kernel)
+    x_shape = (cin, *spatial)
+    for method in ("im2col", "rows") if len(kernel) == 2 else ("im2col",):
+        plan = convolve_mod._plan(params, x_shape, 8, TILE_BYTES, method)
+        rows_tile = plan.out_per_group if method == "rows" else 0  # "rows" copies out a tile
+        per_column = plan.groups * (plan.k + plan.fold_bias + rows_tile)
+        assert per_column * plan.buffer_pitch * 8 <= max(
+            2 * TILE_BYTES, convolve_mod.SCRATCH_KEEP_BYTES
+        )
+        covered = sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in plan.tiles)
+        assert covered == plan.out_rows * plan.out_cols
