@@ -307,7 +307,9 @@ def _plan(
     per_position = g * (k + fold + (params.out_per_group if rows_method else 0)) * itemsize
     max_positions = tile_bytes // per_position
     if max_positions < MIN_TILE_POSITIONS:  # huge kernels: fewer positions, never > the cap
-        max_positions = min(MIN_TILE_POSITIONS, max(1, SCRATCH_KEEP_BYTES // per_position))
+        # (less the up to two cache lines that ``row_pitch`` may add)
+        room = SCRATCH_KEEP_BYTES // per_position - 128 // itemsize
+        max_positions = min(MIN_TILE_POSITIONS, max(1, room))
     tiles = tuple(tile_plan(ho, wo, row_len, max_positions))
     buffer_cols = max((r1 - r0) * row_len if r1 - r0 > 1 else c1 - c0 for r0, r1, c0, c1 in tiles)
     plane = hp * wp
