@@ -772,3 +772,53 @@ def test_switching_to_1d_keeps_the_top_row_and_undo_brings_the_grids_back(qtbot,
     assert window.document.session.params == before.params
     assert box.currentData() == 2
     np.testing.assert_array_equal(window.stage.input_card(0).grid.values(), before.input[0])
+
+
+def test_depthwise_edits_reach_the_right_kernel_slice_and_output(qtbot):
+    from convstudio.session.examples import load_example
+
+    window = show_window(qtbot, load_example("11-conv2d-depthwise"))
+    before = window.document.session
+    assert before.params.groups == 3
+    click_cell(qtbot, window.stage.output_card(2).grid, 2, 2)
+    assert window.stage.kernel_card(0).isHidden() and window.stage.kernel_card(1).isHidden()
+    kernel = window.stage.kernel_card(2)
+    assert kernel.caption.text() == "w[2, 0]"  # the one slice of kernel 2 reads input 2
+    enter_value(qtbot, window, kernel.grid, 1, 1, "7")
+    enter_value(qtbot, window, window.stage.input_card(2).grid, 3, 3, "-5")
+    qtbot.waitUntil(window.output_is_current)
+    session = window.document.session
+    assert session.weight[2, 0, 1, 1] == 7 and session.input[2, 2, 2] == -5
+    changed = np.argwhere(session.weight != before.weight)
+    assert changed.tolist() == [[2, 0, 1, 1]]
+    output = session_output(session)
+    np.testing.assert_allclose(shown_output(window), output, rtol=1e-12, atol=1e-12)
+    old = session_output(before)
+    # Input 2 and kernel 2 feed output 2 only.
+    np.testing.assert_array_equal(output[:2], old[:2])
+    assert not np.allclose(output[2], old[2])
+    close_window(qtbot, window)
+
+
+def test_pasting_into_a_1d_input_row(qtbot):
+    params = ConvParams(ndim=1, in_features=2, out_features=1, kernel_size=3, padding=1)
+    session = Session(
+        params=params,
+        input=np.zeros((2, 8)),
+        weight=np.ones(params.weight_shape),
+        bias=np.zeros(1),
+    )
+    window = show_window(qtbot, session)
+    grid = window.stage.input_card(1).grid
+    click_cell(qtbot, grid, 0, 7)  # input cell 6 (padding 1 before)
+    QGuiApplication.clipboard().setText("1\t2\t3\n4\t5\t6")  # clipped: one row, two cells
+    with qtbot.waitSignal(window.document.changed):
+        qtbot.keyClick(grid.active_view(), Qt.Key.Key_V, CTRL)
+    qtbot.waitUntil(window.output_is_current)
+    np.testing.assert_array_equal(window.document.session.input[1], [0, 0, 0, 0, 0, 0, 1, 2])
+    np.testing.assert_array_equal(grid.values(), [[0, 0, 0, 0, 0, 0, 1, 2]])
+    np.testing.assert_array_equal(window.document.session.input[0], np.zeros(8))
+    np.testing.assert_allclose(
+        shown_output(window), session_output(window.document.session), rtol=1e-12
+    )
+    close_window(qtbot, window)

@@ -55,7 +55,12 @@ def as_grid_cell(position: tuple[int, ...]) -> Cell:
 
 
 def click_cell(qtbot, grid: GridView, row: int, col: int) -> None:
-    """A left click on the centre of padded cell (row, col), on whatever view shows the grid."""
+    """A left click on the centre of padded cell (row, col), on whatever view shows the grid.
+
+    Waits until the cell is on the laid-out grid first: a grid just shown (a new kernel) gets
+    its size when the event loop runs, as it has long before anyone can click it.
+    """
+    qtbot.waitUntil(lambda: grid.rect().contains(grid.cell_rect(row, col).center()))
     view = grid.active_view()
     target = view.viewport() if hasattr(view, "viewport") else view
     point = target.mapFrom(grid, grid.cell_rect(row, col).center())
