@@ -18,6 +18,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from convstudio.engine import ConvError, ConvParams
+from convstudio.session.examples import load_example
 from convstudio.session.model import Session
 from convstudio.ui import main_window as main_window_module
 from convstudio.ui.arithmetic_panel import number, operand
@@ -775,8 +776,6 @@ def test_switching_to_1d_keeps_the_top_row_and_undo_brings_the_grids_back(qtbot,
 
 
 def test_depthwise_edits_reach_the_right_kernel_slice_and_output(qtbot):
-    from convstudio.session.examples import load_example
-
     window = show_window(qtbot, load_example("11-conv2d-depthwise"))
     before = window.document.session
     assert before.params.groups == 3
