@@ -8,6 +8,8 @@ variant so that borders keep their contrast against the window.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
@@ -101,6 +103,7 @@ def diverging_endpoints(theme: str = "light") -> tuple[QColor, QColor, QColor]:
     return role_color("negative", theme), role_color("zero", theme), role_color("positive", theme)
 
 
+@lru_cache(maxsize=8)
 def diverging_lut(theme: str = "light", size: int = 256) -> np.ndarray:
     """A ``(size, 4)`` uint8 RGBA lookup table from negative through zero to positive.
 
@@ -110,13 +113,16 @@ def diverging_lut(theme: str = "light", size: int = 256) -> np.ndarray:
     neg, zero, pos = (np.array(c.getRgb(), dtype=np.float64) for c in diverging_endpoints(theme))
     t = np.linspace(-1.0, 1.0, size)[:, None]
     lut = np.where(t < 0, zero + (neg - zero) * (-t), zero + (pos - zero) * t)
-    return np.clip(np.rint(lut), 0, 255).astype(np.uint8)
+    lut = np.clip(np.rint(lut), 0, 255).astype(np.uint8)
+    lut.flags.writeable = False  # shared by every grid (cached)
+    return lut
 
 
-def tint_colors(theme: str = "light", steps: int = 64) -> list[QColor]:
+@lru_cache(maxsize=8)
+def tint_colors(theme: str = "light", steps: int = 64) -> tuple[QColor, ...]:
     """``2 * steps + 1`` subtle cell tints, index ``steps`` is zero, 0 is -limit, the last +limit.
 
-    Precomputed so that painting a cell is one list index, not a colour computation.
+    Precomputed (once per theme: every grid shares them) so that painting a cell is one index.
     """
     neg, zero, pos = diverging_endpoints(theme)
     base = zero
@@ -131,4 +137,4 @@ def tint_colors(theme: str = "light", steps: int = 64) -> list[QColor]:
                 base.blueF() + (end.blueF() - base.blueF()) * f,
             )
         )
-    return out
+    return tuple(out)
