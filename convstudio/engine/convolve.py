@@ -25,6 +25,7 @@ plan, view strides, gather indices) is cached, so a small layer costs a handful 
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -71,7 +72,12 @@ def as_float_arrays(
     x: Any, weight: Any, bias: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Convert the operands to one float dtype: float32 only when every operand is float32."""
-    x, weight, bias = real_arrays(x, weight, bias)
+    return _as_float(*real_arrays(x, weight, bias))
+
+
+def _as_float(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     f32 = np.float32
     if x.dtype == f32 and weight.dtype == f32 and (bias is None or bias.dtype == f32):
         dtype: type = f32
@@ -149,14 +155,18 @@ def _params(
     return params
 
 
-def _all_finite(a: np.ndarray) -> bool:
-    """Whether every value is finite, cheaply for small and large arrays alike."""
-    if a.size < 4096:
-        return bool(np.isfinite(a).all())
-    # A finite sum proves every value finite in one pass with no temporary array; a non-finite
-    # sum (NaN, infinity, or huge finite values overflowing) sends the caller to look closer.
+def _all_finite(*arrays: np.ndarray) -> bool:
+    """Whether every value of every float array is finite: BLAS dot products, no temporaries.
+
+    ``a . a`` is finite exactly when every value of ``a`` is, unless huge finite values overflow
+    the sum of squares; then (rarely) the element-wise check decides.
+    """
     with np.errstate(over="ignore", invalid="ignore"):
-        return bool(np.isfinite(a.sum()))
+        total = 0.0
+        for a in arrays:
+            flat = a.reshape(-1)
+            total += float(np.dot(flat, flat))
+    return math.isfinite(total) or all(bool(np.isfinite(a).all()) for a in arrays)
 
 
 def check_operands(
@@ -169,11 +179,16 @@ def check_operands(
             f"bias of shape {bias.shape} must have one value per output feature: "
             f"({params.out_features},)"
         )
-    for name, a in (("input", x), ("weight", weight), ("bias", bias)):
-        if a is None or a.dtype.kind in "biu" or _all_finite(a):
-            continue
+    floats = [
+        (name, a)
+        for name, a in (("input", x), ("weight", weight), ("bias", bias))
+        if a is not None and a.dtype.kind == "f"
+    ]
+    if _all_finite(*(a for _, a in floats)):
+        return params
+    for name, a in floats:
         finite = np.isfinite(a)
-        if finite.all():  # huge values whose sum overflowed: all finite after all
+        if finite.all():
             continue
         where = tuple(int(i) for i in np.argwhere(~finite)[0])
         value = a[where]
@@ -213,7 +228,7 @@ def convolve(
             "padding_mode": padding_mode,
         },
     )
-    x, weight, bias = as_float_arrays(x, weight, bias)
+    x, weight, bias = _as_float(x, weight, bias)
     return convolve_checked(x, weight, bias, params)
 
 
@@ -414,22 +429,30 @@ def _scratch_array(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.nda
     if raw is None or raw.nbytes < nbytes:
         raw = np.empty(-(-nbytes // 8), np.float64)  # 8-byte aligned for either dtype
         setattr(_scratch, name, raw)
+        setattr(_scratch, name + "_geometry", None)  # what the old buffer held is gone
     return raw.view(np.uint8)[:nbytes].view(dtype).reshape(shape)
 
 
 def _padded(x: np.ndarray, params: ConvParams) -> np.ndarray:
-    """``pad_input`` into this thread's scratch for zero padding (a fresh array otherwise)."""
+    """``pad_input`` into this thread's scratch for zero padding (a fresh array otherwise).
+
+    The scratch is zeroed only when it last held another geometry: each call overwrites the
+    interior alone, so the border stays zero from one call to the next.
+    """
     if params.padding_mode != "zeros" or not any(b or a for b, a in params.padding):
         return np.ascontiguousarray(pad_input(x, params))
     spatial = x.shape[1:]
-    padded = _scratch_array("padded", (x.shape[0], *params.padded_spatial(spatial)), x.dtype)
-    inner = []
-    for axis, ((before, _), n) in enumerate(zip(params.padding, spatial), start=1):
-        lead = (slice(None),) * axis
-        padded[(*lead, slice(0, before))] = 0
-        padded[(*lead, slice(before + n, None))] = 0
-        inner.append(slice(before, before + n))
-    padded[(slice(None), *inner)] = x
+    shape = (x.shape[0], *params.padded_spatial(spatial))
+    inner = (slice(None), *(slice(b, b + n) for (b, _), n in zip(params.padding, spatial)))
+    if prod(shape) * x.itemsize > SCRATCH_KEEP_BYTES:
+        padded = np.zeros(shape, x.dtype)
+    else:
+        padded = _scratch_array("padded", shape, x.dtype)
+        geometry = (shape, x.dtype.char, params.padding)
+        if getattr(_scratch, "padded_geometry", None) != geometry:
+            padded[...] = 0
+            _scratch.padded_geometry = geometry
+    padded[inner] = x
     return padded
 
 
