@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from math import prod
@@ -52,12 +51,6 @@ GATHER_MAX_VALUES = 1 << 14
 #: calls: fresh memory costs a page fault per 4 KB on first touch, which on a virtual machine
 #: can take as long as the whole copy that fills it.
 SCRATCH_KEEP_BYTES = 64 << 20
-#: Layers with at most this many patch rows per group and at least this many output positions
-#: share their tiles with a helper thread, in tiles of ``PARALLEL_TILE_BYTES``
-#: (``_worth_two_threads``).
-PARALLEL_MAX_K = 40
-PARALLEL_MIN_POSITIONS = 16384
-PARALLEL_TILE_BYTES = 256 << 10
 #: Up to this many patch rows (in_per_group * kernel cells) the bias is folded into the product.
 FOLD_BIAS_MAX_K = 512
 
@@ -420,13 +413,8 @@ def _convolve_gather(
 
 def layout(params: ConvParams, input_shape: tuple[int, ...], dtype: Any) -> str:
     """Which layout and how many tiles ``convolve`` uses for this layer (for the benchmark)."""
-    shape = tuple(input_shape)
-    threads = 2 if _worth_two_threads(params, shape) else 1
-    tile_bytes = TILE_BYTES if threads == 1 else PARALLEL_TILE_BYTES
-    plan = _plan(params, shape, np.dtype(dtype).itemsize, tile_bytes, "auto")
-    tiles = len(plan.tiles)
-    text = f"{plan.method}, {tiles} tile{'s' if tiles > 1 else ''}"
-    return text + (", 2 threads" if threads > 1 and tiles > 1 else "")
+    plan = _plan(params, tuple(input_shape), np.dtype(dtype).itemsize, TILE_BYTES, "auto")
+    return f"{plan.method}, {len(plan.tiles)} tile{'s' if len(plan.tiles) > 1 else ''}"
 
 
 _scratch = threading.local()
@@ -468,29 +456,49 @@ def _padded(x: np.ndarray, params: ConvParams) -> np.ndarray:
     return padded
 
 
-def _run_tiles(
-    plan: _Plan,
-    view: np.ndarray,
-    wmat: np.ndarray,
-    out: np.ndarray,
-    fold: bool,
-    first: int,
-    step: int,
-) -> None:
-    """Compute tiles ``first, first + step, ...`` of ``plan`` into ``out`` (G, M, Ho*Wo)."""
-    g, k = plan.groups, plan.k
-    dtype = out.dtype
-    buf = _scratch_array("patches", (g, k + fold, plan.buffer_pitch), dtype)
+def convolve_checked(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    params: ConvParams,
+    *,
+    tile_bytes: int = TILE_BYTES,
+    method: str = "auto",
+) -> np.ndarray:
+    """``convolve`` for operands already converted and validated against ``params``.
+
+    ``tile_bytes`` bounds the patch buffer (tests use a small one to exercise the tiling);
+    ``method`` forces a layout ("rows" or "im2col") for tests and the benchmark.
+    """
+    plan = _plan(params, x.shape, x.itemsize, tile_bytes, method)
+    if plan.index is not None:
+        return _convolve_gather(x, weight, bias, plan)
+    padded = _padded(x, params)
+    dtype = padded.dtype
+    g, m, k = plan.groups, plan.out_per_group, plan.k
+    fold = plan.fold_bias and bias is not None
+    kb = k + fold
+    wmat = weight.astype(dtype, copy=False).reshape(g, m, k)
+    if fold:
+        wfull = np.empty((g, m, kb), dtype)
+        wfull[:, :, :k] = wmat
+        wfull[:, :, k] = bias.reshape(g, m)  # casts a float64 bias for float32 operands
+        wmat = wfull
+    buf = _scratch_array("patches", (g, kb, plan.buffer_pitch), dtype)
     if fold:
         buf[:, k] = 1.0
-    wo = plan.out_cols
+    ho, wo = plan.out_rows, plan.out_cols
+    out = np.empty((g, m, ho * wo), dtype)
+    view = np.ndarray(plan.view_shape, dtype, padded, 0, plan.view_strides)
     if g == 1:  # plain 2D products: no batched-matmul overhead
-        wmat, buf, out = wmat[0], buf[0], out[0]
+        wmat, buf, out3 = wmat[0], buf[0], out[0]
+    else:
+        out3 = out
     rows_method = plan.method == "rows"
     if rows_method:
         wp = plan.row_len
-        tmp = _scratch_array("rows", (*out.shape[:-1], plan.buffer_cols), dtype)
-    for r0, r1, c0, c1 in plan.tiles[first::step]:
+        tmp = _scratch_array("rows", (*out3.shape[:-1], plan.buffer_cols), dtype)
+    for r0, r1, c0, c1 in plan.tiles:
         if rows_method:
             start = r0 * wp + c0
             n = (r1 - r0 - 1) * wp + (c1 - c0)
@@ -505,83 +513,10 @@ def _run_tiles(
             # whole padded rows: compute, then drop the columns that straddle a row end
             np.matmul(wmat, patch, out=tmp[..., :n])
             rows = tmp[..., : (r1 - r0) * wp].reshape((*tmp.shape[:-1], r1 - r0, wp))
-            target = out[..., start : r1 * wo].reshape((*rows.shape[:-1], wo))
+            target = out3[..., start : r1 * wo].reshape((*rows.shape[:-1], wo))
             np.copyto(target, rows[..., :wo])
         else:
-            np.matmul(wmat, patch, out=out[..., start : start + n])
-
-
-_pool_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
-
-
-def _helper_pool() -> ThreadPoolExecutor:
-    """One helper thread, started on first use and shared by every caller."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(1, thread_name_prefix="convstudio-tiles")
-        return _pool
-
-
-def _worth_two_threads(params: ConvParams, x_shape: tuple[int, ...]) -> bool:
-    """Share the tiles with a helper thread: only for few patch rows and many positions.
-
-    With few patch rows the product is short and the copy that fills the buffer is a large part
-    of the time; two threads overlap one's copy with the other's product. With many patch rows
-    BLAS already keeps both cores busy and a second caller only gets in its way (measured).
-    """
-    if params.in_per_group * prod(params.kernel_size) > PARALLEL_MAX_K:
-        return False
-    out_positions = prod(params.output_shape_unchecked(x_shape)[1:])
-    return out_positions * params.groups >= PARALLEL_MIN_POSITIONS
-
-
-def convolve_checked(
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None,
-    params: ConvParams,
-    *,
-    tile_bytes: int | None = None,
-    method: str = "auto",
-    threads: int | None = None,
-) -> np.ndarray:
-    """``convolve`` for operands already converted and validated against ``params``.
-
-    The keywords are for tests and the benchmark: ``tile_bytes`` bounds the patch buffer (a
-    small one exercises the tiling), ``method`` forces a layout ("rows" or "im2col"),
-    ``threads`` (1 or 2) forces whether tiles are shared with a helper thread.
-    """
-    if threads is None:
-        threads = 2 if _worth_two_threads(params, x.shape) else 1
-    if tile_bytes is None:
-        tile_bytes = TILE_BYTES if threads == 1 else PARALLEL_TILE_BYTES
-    plan = _plan(params, x.shape, x.itemsize, tile_bytes, method)
-    if plan.index is not None:
-        return _convolve_gather(x, weight, bias, plan)
-    padded = _padded(x, params)
-    dtype = padded.dtype
-    g, m, k = plan.groups, plan.out_per_group, plan.k
-    fold = plan.fold_bias and bias is not None
-    wmat = weight.astype(dtype, copy=False).reshape(g, m, k)
-    if fold:
-        wfull = np.empty((g, m, k + 1), dtype)
-        wfull[:, :, :k] = wmat
-        wfull[:, :, k] = bias.reshape(g, m)  # casts a float64 bias for float32 operands
-        wmat = wfull
-    out = np.empty((g, m, plan.out_rows * plan.out_cols), dtype)
-    view = np.ndarray(plan.view_shape, dtype, padded, 0, plan.view_strides)
-    if threads > 1 and len(plan.tiles) > 1:
-        # The helper thread takes every other tile with buffers of its own; numpy releases the
-        # GIL in the copy and the product, so one thread's copy overlaps the other's product.
-        helper = _helper_pool().submit(_run_tiles, plan, view, wmat, out, fold, 1, 2)
-        try:
-            _run_tiles(plan, view, wmat, out, fold, 0, 2)
-        finally:
-            helper.result()
-    else:
-        _run_tiles(plan, view, wmat, out, fold, 0, 1)
+            np.matmul(wmat, patch, out=out3[..., start : start + n])
     out = out.reshape(plan.out_shape)
     if bias is not None and not fold:
         out += bias.reshape((-1,) + (1,) * params.ndim)

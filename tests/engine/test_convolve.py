@@ -341,18 +341,3 @@ def test_scratch_stays_bounded_for_extreme_layers(cin, cout, kernel, spatial) ->
         )
         covered = sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in plan.tiles)
         assert covered == plan.out_rows * plan.out_cols
-
-
-@pytest.mark.parametrize("method", ["rows", "im2col"])
-@pytest.mark.parametrize("groups", [1, 3])
-def test_helper_thread_gives_the_same_result(method: str, groups: int) -> None:
-    rng = np.random.default_rng(9)
-    x = rng.normal(size=(3 * groups, 130, 130))  # enough positions for the helper
-    w = rng.normal(size=(4 * groups, 3, 3, 3))
-    b = rng.normal(size=4 * groups)
-    params = check_operands(x, w, b, {"padding": 1, "groups": groups})
-    one = convolve_checked(x, w, b, params, tile_bytes=20_000, method=method, threads=1)
-    two = convolve_checked(x, w, b, params, tile_bytes=20_000, method=method, threads=2)
-    np.testing.assert_array_equal(one, two)
-    assert convolve_mod._worth_two_threads(params, x.shape)
-    np.testing.assert_allclose(convolve(x, w, b, padding=1, groups=groups), one, rtol=1e-12)
