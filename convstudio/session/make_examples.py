@@ -59,8 +59,8 @@ def conv1d_one_to_three() -> Session:
         [0, 0, 0.5],
         "1D: one feature to three features",
         "Each output feature has its own kernel, and all three slide over the same input row. "
-        "Kernel 1 adds three neighbours, kernel 2 takes the left neighbour minus the right one, "
-        "kernel 3 copies the middle cell and its bias adds 0.5. Change the output feature to "
+        "Kernel 0 adds three neighbours, kernel 1 takes the left neighbour minus the right one, "
+        "kernel 2 copies the middle cell and its bias adds 0.5. Change the output feature to "
         "see the next kernel.",
     )
 
@@ -76,9 +76,9 @@ def conv1d_two_to_three() -> Session:
         ],
         [1, 0, -1],
         "1D: two features to three features",
-        "Kernel 1 has one slice per input row. At each position both slices are applied, their "
-        "two partial sums are added, then the bias. Scrub output feature 1 through every "
-        "position, then switch to output feature 2: kernel 2 slides over the same two rows.",
+        "Kernel 0 has one slice per input row. At each position both slices are applied, their "
+        "two partial sums are added, then the bias. Scrub output feature 0 through every "
+        "position, then switch to output feature 1: kernel 1 slides over the same two rows.",
     )
 
 
@@ -122,9 +122,9 @@ def conv2d_one_to_three() -> Session:
         ],
         [0, 0, -1],
         "2D: one feature to three features, with padding",
-        "One input grid and three output grids, one kernel per output feature. Kernel 1 copies "
-        "the centre cell, kernel 2 compares the left and right columns (an edge detector), "
-        "kernel 3 adds the whole 3x3 window and subtracts its bias of 1.",
+        "One input grid and three output grids, one kernel per output feature. Kernel 0 copies "
+        "the centre cell, kernel 1 compares the left and right columns (an edge detector), "
+        "kernel 2 adds the whole 3x3 window and subtracts its bias of 1.",
     )
 
 
@@ -248,7 +248,7 @@ def conv2d_depthwise() -> Session:
         [0, 0, 0],
         "2D: depthwise (groups = features)",
         "groups = 3 splits the layer into three independent one-feature convolutions: output "
-        "feature 1 reads only input feature 1, and so on, so each kernel has a single 3x3 slice. "
+        "feature 0 reads only input feature 0, and so on, so each kernel has a single 3x3 slice. "
         "This is the depthwise layer of MobileNet-style networks.",
     )
 
@@ -265,9 +265,9 @@ def conv2d_edge_detector() -> Session:
         ],
         [0, 0],
         "2D: an edge detector (Sobel) on a square",
-        "The 8x8 picture is a bright square (1) on a dark background (0). Output feature 1 uses "
+        "The 8x8 picture is a bright square (1) on a dark background (0). Output feature 0 uses "
         "the Sobel kernel for left-right changes: positive on the square's left edge, negative on "
-        "its right edge, zero inside. Output feature 2 does the same for top and bottom edges.",
+        "its right edge, zero inside. Output feature 1 does the same for top and bottom edges.",
     )
 
 

@@ -465,8 +465,9 @@ class Session:
             notes=(
                 "Each output feature has its own kernel with one 3x3 slice per input feature. "
                 "Pick an output feature and a position: the value is the sum of both slices' "
-                "products over the two input grids, plus that feature's bias. Kernel 3 doubles "
-                "input 1 and subtracts input 2, cell by cell."
+                "products over the two input grids, plus that feature's bias. Kernel 2 doubles "
+                "input 0 and subtracts input 1, cell by cell (features count from 0, as in "
+                "PyTorch)."
             ),
         )
 
