@@ -411,6 +411,33 @@ def _convolve_gather(
     return out
 
 
+def _convolve_one_tile(
+    padded: np.ndarray,
+    weight: np.ndarray,
+    fold_bias: np.ndarray | None,
+    plan: _Plan,
+    bias: np.ndarray | None,
+) -> np.ndarray:
+    """``convolve_checked`` for one group in one im2col tile, in as few numpy calls as possible
+    (the loop's bookkeeping is a third of the time of a layer this small)."""
+    dtype = padded.dtype
+    m, k = plan.out_per_group, plan.k
+    n = plan.out_rows * plan.out_cols
+    view = np.ndarray(plan.view_shape[1:], dtype, padded, 0, plan.view_strides[1:])
+    buf = _scratch_array("patches", (k + 1, plan.buffer_pitch), dtype)
+    np.copyto(buf[:k, :n].reshape(view.shape), view)
+    wmat = weight.reshape(m, k).astype(dtype, copy=False)
+    if fold_bias is not None:
+        buf[k, :n] = 1.0
+        wmat = np.concatenate((wmat, fold_bias.reshape(m, 1).astype(dtype, copy=False)), axis=1)
+        out = np.matmul(wmat, buf[:, :n])
+    else:
+        out = np.matmul(wmat, buf[:k, :n])
+        if bias is not None:
+            out += bias.reshape(m, 1)
+    return out.reshape(plan.out_shape)
+
+
 def layout(params: ConvParams, input_shape: tuple[int, ...], dtype: Any) -> str:
     """Which layout and how many tiles ``convolve`` uses for this layer (for the benchmark)."""
     plan = _plan(params, tuple(input_shape), np.dtype(dtype).itemsize, TILE_BYTES, "auto")
@@ -478,6 +505,8 @@ def convolve_checked(
     g, m, k = plan.groups, plan.out_per_group, plan.k
     fold = plan.fold_bias and bias is not None
     kb = k + fold
+    if g == 1 and len(plan.tiles) == 1 and plan.method == "im2col":
+        return _convolve_one_tile(padded, weight, bias if fold else None, plan, bias)
     wmat = weight.astype(dtype, copy=False).reshape(g, m, k)
     if fold:
         wfull = np.empty((g, m, kb), dtype)
