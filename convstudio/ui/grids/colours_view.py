@@ -191,7 +191,7 @@ class HighlightItem(_OverlayItem):
         top, left, bottom, right = extent
         rect = QRectF(left, top, right - left + 1, bottom - top + 1)
         px, py = self.pixelWidth() or 0.0, self.pixelHeight() or 0.0
-        mx, my = (MIN_FRAME_PX + 3) * px, (MIN_FRAME_PX + 3) * py
+        mx, my = (MIN_FRAME_PX + 6) * px, (MIN_FRAME_PX + 6) * py  # frame, halo and pens
         return rect.adjusted(-mx, -my, mx, my)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
@@ -241,8 +241,21 @@ class HighlightItem(_OverlayItem):
             frame = QRect(0, 0, max(frame.width(), MIN_FRAME_PX), max(frame.height(), MIN_FRAME_PX))
             frame.moveCenter(centre)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(color, 1))
-        painter.drawRect(frame.adjusted(-1, -1, 0, 0))
+        # A dark (light, in the dark theme) halo under the role colour: the frame must stand out
+        # on any colour of the map, orange on vermillion included.
+        halo = QColor(255, 255, 255, 220) if self._theme == "dark" else QColor(0, 0, 0, 200)
+        painter.setPen(
+            QPen(
+                halo, 4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap, Qt.PenJoinStyle.MiterJoin
+            )
+        )
+        painter.drawRect(frame.adjusted(-2, -2, 1, 1))
+        painter.setPen(
+            QPen(
+                color, 2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap, Qt.PenJoinStyle.MiterJoin
+            )
+        )
+        painter.drawRect(frame.adjusted(-2, -2, 1, 1))
         painter.restore()
 
 
