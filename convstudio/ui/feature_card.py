@@ -45,6 +45,7 @@ class FeatureCard(QFrame):
         layout.setSpacing(2)
         layout.addWidget(self.caption)
         layout.addWidget(self.grid)
+        layout.addStretch(1)  # caption and grid stay together at the top of a taller row
         self._current = False
         self._dimmed = False
         self._apply_style()

@@ -134,6 +134,10 @@ class KernelBank(QWidget):
             )
             note.setEnabled(False)
             self._grid.addWidget(note, len(rows), 0, 1, len(slots) + 2)
+        # Spare height goes below the kernels, not into their rows.
+        for row in range(self._grid.rowCount()):
+            self._grid.setRowStretch(row, 0)
+        self._grid.setRowStretch(len(rows) + 1, 1)
         return True
 
     def _fill(self) -> None:

@@ -388,7 +388,7 @@ class ColoursView(pg.GraphicsLayoutWidget):
         bar = 80
         if rows <= 1:
             return QSize(480 + bar, 90)
-        side = 300
+        side = 240  # input, kernel and output columns side by side on a 1440-pixel screen
         if cols >= rows:
             return QSize(side + bar, max(120, int(side * rows / max(cols, 1))))
         return QSize(max(120, int(side * cols / rows)) + bar, side)
