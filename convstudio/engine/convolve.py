@@ -41,6 +41,10 @@ from convstudio.engine.params import ConvParams
 #: Bytes of patch buffer per tile. Sized so that buffer and output tile stay in the L2/L3 caches
 #: while the matrix product runs; it is also what bounds memory (see ``tile_plan``).
 TILE_BYTES = 2 << 20
+#: The same for float32: as many positions per tile as float64 gets. sgemm runs twice as many
+#: flops per byte, so a half-sized tile spends relatively more on per-product overhead (thread
+#: wake-up, packing the small weight matrix); measured 5-15% faster on every float32 case.
+F32_TILE_BYTES = 2 * TILE_BYTES
 #: A tile holds at least this many output positions (one Python iteration per tile), unless so
 #: many would need more than ``SCRATCH_KEEP_BYTES`` of buffer (kernels of thousands of values).
 MIN_TILE_POSITIONS = 256
@@ -438,9 +442,15 @@ def _convolve_one_tile(
     return out.reshape(plan.out_shape)
 
 
+def default_tile_bytes(itemsize: int) -> int:
+    """The patch-buffer budget per tile for values of ``itemsize`` bytes."""
+    return F32_TILE_BYTES if itemsize == 4 else TILE_BYTES
+
+
 def layout(params: ConvParams, input_shape: tuple[int, ...], dtype: Any) -> str:
     """Which layout and how many tiles ``convolve`` uses for this layer (for the benchmark)."""
-    plan = _plan(params, tuple(input_shape), np.dtype(dtype).itemsize, TILE_BYTES, "auto")
+    itemsize = np.dtype(dtype).itemsize
+    plan = _plan(params, tuple(input_shape), itemsize, default_tile_bytes(itemsize), "auto")
     return f"{plan.method}, {len(plan.tiles)} tile{'s' if len(plan.tiles) > 1 else ''}"
 
 
@@ -489,14 +499,17 @@ def convolve_checked(
     bias: np.ndarray | None,
     params: ConvParams,
     *,
-    tile_bytes: int = TILE_BYTES,
+    tile_bytes: int | None = None,
     method: str = "auto",
 ) -> np.ndarray:
     """``convolve`` for operands already converted and validated against ``params``.
 
-    ``tile_bytes`` bounds the patch buffer (tests use a small one to exercise the tiling);
-    ``method`` forces a layout ("rows" or "im2col") for tests and the benchmark.
+    ``tile_bytes`` bounds the patch buffer (default ``default_tile_bytes``; tests use a small one
+    to exercise the tiling); ``method`` forces a layout ("rows" or "im2col") for tests and the
+    benchmark.
     """
+    if tile_bytes is None:
+        tile_bytes = default_tile_bytes(x.itemsize)
     plan = _plan(params, x.shape, x.itemsize, tile_bytes, method)
     if plan.index is not None:
         return _convolve_gather(x, weight, bias, plan)
