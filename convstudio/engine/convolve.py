@@ -11,6 +11,11 @@ bounded (the padded input and one buffer) and the buffer is still in cache when 
 - ``"rows"`` (2D, stride 1, many patch rows per output feature): each buffer row is one
   contiguous run of the flattened padded input spanning whole padded rows (a plain memcpy); the
   columns that straddle a row end are computed and dropped while the tile is copied out.
+- ``"flat"`` (2D, stride 1, zero padding, output rows as wide as input rows: "same" layers):
+  like "rows", but over the input padded in height only, so output and input rows share one
+  pitch: each buffer row is one memcpy, the values that wrap around a row end (where the
+  horizontal padding belongs) are zeroed in place, a cheap strided store, and the product
+  writes straight into the output. No dropped columns, no output copy, a cheaper padding copy.
 - ``"im2col"`` (everything else, and 1D where it is the same as "rows"): each buffer row is a
   strided view of the padded input, stride and dilation folded into the view's strides; the
   product writes straight into the output.
@@ -247,7 +252,7 @@ class _Plan:
     height), so one code path serves both.
     """
 
-    method: str  # "gather", "rows" or "im2col"
+    method: str  # "gather", "rows", "flat" or "im2col"
     out_shape: tuple[int, ...]  # what convolve returns
     groups: int
     out_per_group: int
@@ -264,6 +269,11 @@ class _Plan:
     #: "gather" only: (G, k [+1 for the bias row], Ho*Wo) indices into the input followed by a
     #: zero and a one (see ``gather_index``)
     index: np.ndarray | None = None
+    #: "flat" only: (kernel column j, first, end) output columns whose patch values for kernel
+    #: column j are zeros from the left or right padding (see ``flat_padding``)
+    fixes: tuple[tuple[int, int, int], ...] = ()
+    #: "flat" only: (before, after) zero values around each feature's vertically padded plane
+    guards: tuple[int, int] = (0, 0)
 
 
 def tile_plan(rows: int, cols: int, row_len: int, max_positions: int) -> list[tuple[int, ...]]:
@@ -312,6 +322,8 @@ def _plan(
     if method == "auto":
         if (k + fold) * g * ho * wo <= GATHER_MAX_VALUES:
             method = "gather"
+        elif flat_fits(params, x_shape):
+            method = "flat"
         elif params.ndim == 2 and sh == sw == 1 and wp > wo and 4 * params.out_per_group <= k:
             # the contiguous copy pays for dropping the straddling columns (a pass over the
             # output tile) only when the output tile is small next to the patch tile
@@ -321,6 +333,8 @@ def _plan(
     rows_method = method == "rows"
     if rows_method and not sh == sw == 1:
         raise ValueError("the 'rows' layout needs stride 1")
+    if method == "flat" and not flat_fits(params, x_shape):
+        raise ValueError("the 'flat' layout needs 2D, stride 1, zero padding and Wo == W")
     row_len = wp if rows_method else wo
     # bytes of scratch per buffer column: the patch rows, and for "rows" the output tile too
     per_position = g * (k + fold + (params.out_per_group if rows_method else 0)) * itemsize
@@ -332,7 +346,24 @@ def _plan(
     tiles = tuple(tile_plan(ho, wo, row_len, max_positions))
     buffer_cols = max((r1 - r0) * row_len if r1 - r0 > 1 else c1 - c0 for r0, r1, c0, c1 in tiles)
     plane = hp * wp
-    if rows_method:
+    fixes: tuple[tuple[int, int, int], ...] = ()
+    guards = (0, 0)
+    if method == "flat":
+        # (G, Cg, kh, kw, 1, n) over the vertically padded input, W wide, flattened with
+        # ``guards`` zeros around each plane: output (r, c) of patch row (c, i, j) is its column
+        # r*W + c; values that wrap around a row end are the horizontal padding, zeroed per tile
+        w = x_shape[2]
+        (pt, pb), (pl, pr) = params.padding
+        guards = (pl, pr)
+        plane = pl + (x_shape[1] + pt + pb) * w + pr
+        view_shape = (g, cg, kh, kw, 1, ho * wo)
+        view_strides = (cg * plane, plane, dh * w, dw, 0, 1)
+        fixes = tuple(
+            (j, 0, min(w, pl - j * dw)) if j * dw < pl else (j, max(0, w - (j * dw - pl)), w)
+            for j in range(kw)
+            if j * dw != pl
+        )
+    elif rows_method:
         # (G, Cg, kh, kw, 1, n): patch row (c, i, j) is the flattened padded input from offset
         # i*dh*wp + j*dw on; output (r, c) is its column r*wp + c.
         view_shape = (g, cg, kh, kw, 1, (ho - 1) * wp + wo)
@@ -356,7 +387,19 @@ def _plan(
         buffer_cols=buffer_cols,
         buffer_pitch=row_pitch(buffer_cols, itemsize),
         index=gather_index(params, x_shape, fold) if method == "gather" else None,
+        fixes=fixes,
+        guards=guards,
     )
+
+
+def flat_fits(params: ConvParams, x_shape: tuple[int, ...]) -> bool:
+    """Whether the "flat" layout can compute this layer: 2D, stride 1, zero padding (or none)
+    and output rows as wide as input rows, so that output and input rows share one pitch."""
+    if params.ndim != 2 or params.stride != (1, 1):
+        return False
+    if params.padding_mode != "zeros" and any(b or a for b, a in params.padding):
+        return False
+    return params.output_shape_unchecked(x_shape)[2] == x_shape[2]
 
 
 def gather_index(params: ConvParams, x_shape: tuple[int, ...], ones_row: bool) -> np.ndarray:
@@ -493,6 +536,25 @@ def _padded(x: np.ndarray, params: ConvParams) -> np.ndarray:
     return padded
 
 
+def _flat_padded(x: np.ndarray, params: ConvParams, plan: _Plan) -> np.ndarray:
+    """The input padded in height only, each feature's plane flattened between ``plan.guards``
+    zeros, in this thread's scratch (the zeros stay between calls, as in ``_padded``)."""
+    c, h, w = x.shape
+    (pt, pb), _ = params.padding
+    before, after = plan.guards
+    shape = (c, before + (h + pt + pb) * w + after)
+    flat = _scratch_array("flat", shape, x.dtype)
+    geometry = (shape, x.dtype.char, params.padding)
+    if prod(shape) * x.itemsize > SCRATCH_KEEP_BYTES:
+        flat[...] = 0
+    elif getattr(_scratch, "flat_geometry", None) != geometry:
+        flat[...] = 0
+        _scratch.flat_geometry = geometry
+    start = before + pt * w
+    flat[:, start : start + h * w] = x.reshape(c, h * w)
+    return flat
+
+
 def convolve_checked(
     x: np.ndarray,
     weight: np.ndarray,
@@ -505,15 +567,16 @@ def convolve_checked(
     """``convolve`` for operands already converted and validated against ``params``.
 
     ``tile_bytes`` bounds the patch buffer (default ``default_tile_bytes``; tests use a small one
-    to exercise the tiling); ``method`` forces a layout ("rows" or "im2col") for tests and the
-    benchmark.
+    to exercise the tiling); ``method`` forces a layout ("rows", "flat" or "im2col") for tests
+    and the benchmark.
     """
     if tile_bytes is None:
         tile_bytes = default_tile_bytes(x.itemsize)
     plan = _plan(params, x.shape, x.itemsize, tile_bytes, method)
     if plan.index is not None:
         return _convolve_gather(x, weight, bias, plan)
-    padded = _padded(x, params)
+    flat_method = plan.method == "flat"
+    padded = _flat_padded(x, params, plan) if flat_method else _padded(x, params)
     dtype = padded.dtype
     g, m, k = plan.groups, plan.out_per_group, plan.k
     fold = plan.fold_bias and bias is not None
@@ -545,11 +608,22 @@ def convolve_checked(
             start = r0 * wp + c0
             n = (r1 - r0 - 1) * wp + (c1 - c0)
             src = view[..., 0, start : start + n]
+        elif flat_method:
+            n = (r1 - r0 - 1) * wo + (c1 - c0)
+            src = view[..., 0, r0 * wo + c0 : r0 * wo + c0 + n]
         else:
             n = (r1 - r0) * (c1 - c0)
             src = view[..., r0:r1, c0:c1]
         patch = buf[..., :n]
         np.copyto(patch[..., :k, :].reshape(src.shape), src)
+        if flat_method:  # zero what wrapped around a row end: the horizontal padding
+            kw = plan.view_shape[3]
+            for j, first, end in plan.fixes:
+                column = patch[..., j:k:kw, :]
+                if r1 - r0 > 1:
+                    column.reshape((*column.shape[:-1], r1 - r0, wo))[..., first:end] = 0
+                elif max(first, c0) < min(end, c1):
+                    column[..., max(first, c0) - c0 : min(end, c1) - c0] = 0
         start = r0 * wo + c0
         if rows_method and r1 - r0 > 1:
             # whole padded rows: compute, then drop the columns that straddle a row end

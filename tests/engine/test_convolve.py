@@ -20,6 +20,7 @@ from convstudio.engine.convolve import (
     as_float_arrays,
     check_operands,
     convolve_checked,
+    flat_fits,
     tile_plan,
 )
 from tests.engine.random_layers import Layer, layers
@@ -42,10 +43,11 @@ def assert_matches(got: np.ndarray, expected: np.ndarray, magnitude: np.ndarray,
     assert (err <= rel * magnitude + 1e-300).all(), f"max error {err.max()}"
 
 
-def methods_for(params: ConvParams) -> list[str]:
-    """The layouts that can compute this layer ('rows' needs 2D and stride 1)."""
+def methods_for(params: ConvParams, x_shape: tuple[int, ...]) -> list[str]:
+    """The layouts that can compute this layer ('rows' needs 2D and stride 1, 'flat' also
+    zero padding and output rows as wide as the input's)."""
     if params.ndim == 2 and params.stride == (1, 1):
-        return ["im2col", "rows"]
+        return ["im2col", "rows"] + (["flat"] if flat_fits(params, x_shape) else [])
     return ["im2col"]
 
 
@@ -62,7 +64,7 @@ def test_matches_reference(layer: Layer) -> None:
     assert_matches(out, expected, magnitude, layer.x.dtype)
     # every layout and a tiny tile budget (many tiles, rows split) give the same values
     x, w, b = as_float_arrays(layer.x, layer.weight, layer.bias)
-    for method in methods_for(layer.params):
+    for method in methods_for(layer.params, x.shape):
         for tile_bytes in (1, TILE_BYTES):
             again = convolve_checked(x, w, b, layer.params, tile_bytes=tile_bytes, method=method)
             assert_matches(again, expected, magnitude, layer.x.dtype)
@@ -147,6 +149,8 @@ LARGE = [  # (ndim, c_in, c_out, spatial, kernel, settings): several tiles, both
     (2, 16, 16, (33, 35), 3, {"padding": "same", "padding_mode": "reflect"}),
     (2, 8, 12, (30, 31), (2, 5), {"padding": ((0, 3), (2, 1)), "dilation": (2, 1), "groups": 4}),
     (2, 6, 4, (29, 37), 3, {"stride": (2, 3), "padding": "full", "padding_mode": "circular"}),
+    (2, 8, 12, (30, 31), (3, 5), {"padding": "same", "dilation": (2, 1), "groups": 2}),
+    (2, 6, 4, (25, 40), (4, 4), {"padding": "same"}),
     (1, 16, 32, (3001,), 9, {"padding": 4}),
     (1, 4, 6, (700,), 4, {"stride": 3, "dilation": 5, "padding": "full", "groups": 2}),
 ]
@@ -166,7 +170,7 @@ def test_larger_layers_match_torch_in_every_layout(case: tuple, dtype: type) -> 
     params = check_operands(x, w, b, settings_)
     expected = torch_convolve(Layer(x, w, b, settings_, params))
     magnitude = torch_convolve(Layer(np.abs(x), np.abs(w), np.abs(b), settings_, params))
-    for method in methods_for(params):
+    for method in methods_for(params, x.shape):
         for tile_bytes in (4096, TILE_BYTES):
             out = convolve_checked(x, w, b, params, tile_bytes=tile_bytes, method=method)
             assert out.dtype == dtype
@@ -277,7 +281,7 @@ def test_tile_plan_covers_every_output_cell_once(rows, cols, extra, max_position
     assert (seen == 1).all()
 
 
-@pytest.mark.parametrize("method", ["rows", "im2col"])
+@pytest.mark.parametrize("method", ["rows", "im2col", "flat"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_tiled_equals_untiled(method: str, dtype: type) -> None:
     rng = np.random.default_rng(7)
@@ -332,7 +336,7 @@ def test_scratch_stays_bounded_for_extreme_layers(cin, cout, kernel, spatial) ->
     """The plan alone (nothing computed): buffers never exceed the scratch cap."""
     params = ConvParams(ndim=len(kernel), in_features=cin, out_features=cout, kernel_size=kernel)
     x_shape = (cin, *spatial)
-    for method in ("im2col", "rows") if len(kernel) == 2 else ("im2col",):
+    for method in methods_for(params, x_shape):
         plan = convolve_mod._plan(params, x_shape, 8, TILE_BYTES, method)
         rows_tile = plan.out_per_group if method == "rows" else 0  # "rows" copies out a tile
         per_column = plan.groups * (plan.k + plan.fold_bias + rows_tile)
