@@ -16,6 +16,10 @@ bounded (the padded input and one buffer) and the buffer is still in cache when 
   pitch: each buffer row is one memcpy, the values that wrap around a row end (where the
   horizontal padding belongs) are zeroed in place, a cheap strided store, and the product
   writes straight into the output. No dropped columns, no output copy, a cheaper padding copy.
+- ``"stacked"`` (the "flat" layers with groups=1 and at least ``STACKED_MIN_K`` patch rows per
+  kernel row): the buffer holds one kernel row's patch rows (C_in*kw, kh times fewer to copy)
+  for the tile's rows and the kh-1 below; the weights stacked by kernel row give every kernel
+  row's partial sums in one product, and output row r adds kernel row i's sums at row r+i.
 - ``"im2col"`` (everything else, and 1D where it is the same as "rows"): each buffer row is a
   strided view of the padded input, stride and dilation folded into the view's strides; the
   product writes straight into the output.
@@ -62,6 +66,11 @@ GATHER_MAX_VALUES = 1 << 14
 SCRATCH_KEEP_BYTES = 64 << 20
 #: Up to this many patch rows (in_per_group * kernel cells) the bias is folded into the product.
 FOLD_BIAS_MAX_K = 512
+#: The "stacked" layout needs this many patch rows (in_features * kernel width), else the
+#: product is too thin to pay for the kernel-row sums, and tiles of this many output rows at
+#: least, else the rows that neighbouring tiles both compute cost too much.
+STACKED_MIN_K = 32
+STACKED_MIN_ROWS = 8
 
 
 def real_arrays(x: Any, weight: Any, bias: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -252,7 +261,7 @@ class _Plan:
     height), so one code path serves both.
     """
 
-    method: str  # "gather", "rows", "flat" or "im2col"
+    method: str  # "gather", "rows", "flat", "stacked" or "im2col"
     out_shape: tuple[int, ...]  # what convolve returns
     groups: int
     out_per_group: int
@@ -274,6 +283,8 @@ class _Plan:
     fixes: tuple[tuple[int, int, int], ...] = ()
     #: "flat" only: (before, after) zero values around each feature's vertically padded plane
     guards: tuple[int, int] = (0, 0)
+    #: "stacked" only: kernel rows and the vertical dilation
+    stack: tuple[int, int] = (0, 0)
 
 
 def tile_plan(rows: int, cols: int, row_len: int, max_positions: int) -> list[tuple[int, ...]]:
@@ -324,6 +335,9 @@ def _plan(
             method = "gather"
         elif flat_fits(params, x_shape):
             method = "flat"
+            stacked = _stacked_plan(params, x_shape, itemsize, tile_bytes, out_shape)
+            if stacked.tiles[0][1] >= STACKED_MIN_ROWS and stacked.k >= STACKED_MIN_K and g == 1:
+                return stacked
         elif params.ndim == 2 and sh == sw == 1 and wp > wo and 4 * params.out_per_group <= k:
             # the contiguous copy pays for dropping the straddling columns (a pass over the
             # output tile) only when the output tile is small next to the patch tile
@@ -333,8 +347,12 @@ def _plan(
     rows_method = method == "rows"
     if rows_method and not sh == sw == 1:
         raise ValueError("the 'rows' layout needs stride 1")
-    if method == "flat" and not flat_fits(params, x_shape):
-        raise ValueError("the 'flat' layout needs 2D, stride 1, zero padding and Wo == W")
+    if method in ("flat", "stacked") and not flat_fits(params, x_shape):
+        raise ValueError(f"the {method!r} layout needs 2D, stride 1, zero padding and Wo == W")
+    if method == "stacked":
+        if g != 1:
+            raise ValueError("the 'stacked' layout needs groups=1")
+        return _stacked_plan(params, x_shape, itemsize, tile_bytes, out_shape)
     row_len = wp if rows_method else wo
     # bytes of scratch per buffer column: the patch rows, and for "rows" the output tile too
     per_position = g * (k + fold + (params.out_per_group if rows_method else 0)) * itemsize
@@ -358,11 +376,7 @@ def _plan(
         plane = pl + (x_shape[1] + pt + pb) * w + pr
         view_shape = (g, cg, kh, kw, 1, ho * wo)
         view_strides = (cg * plane, plane, dh * w, dw, 0, 1)
-        fixes = tuple(
-            (j, 0, min(w, pl - j * dw)) if j * dw < pl else (j, max(0, w - (j * dw - pl)), w)
-            for j in range(kw)
-            if j * dw != pl
-        )
+        fixes = _flat_fixes(params, w)
     elif rows_method:
         # (G, Cg, kh, kw, 1, n): patch row (c, i, j) is the flattened padded input from offset
         # i*dh*wp + j*dw on; output (r, c) is its column r*wp + c.
@@ -390,6 +404,108 @@ def _plan(
         fixes=fixes,
         guards=guards,
     )
+
+
+def _flat_fixes(params: ConvParams, w: int) -> tuple[tuple[int, int, int], ...]:
+    """Per kernel column j: the output columns ``first:end`` whose patch values wrapped around
+    a row end in the "flat" and "stacked" layouts (there the horizontal padding belongs)."""
+    _, (pl, _) = params.padding
+    dw = params.dilation[1]
+    return tuple(
+        (j, 0, min(w, pl - j * dw)) if j * dw < pl else (j, max(0, w - (j * dw - pl)), w)
+        for j in range(params.kernel_size[1])
+        if j * dw != pl
+    )
+
+
+def _stacked_plan(
+    params: ConvParams,
+    x_shape: tuple[int, ...],
+    itemsize: int,
+    tile_bytes: int,
+    out_shape: tuple[int, ...],
+) -> _Plan:
+    """The "stacked" layout (groups=1, same-width 2D layers): patch rows (c, j) over the input
+    padded in height only, as "flat" has them but for one kernel row, so the copy is kh times
+    smaller; the weights stacked by kernel row, ``(kh*C_out, C_in*kw)``, give in one product
+    every kernel row's partial sums for the tile's rows and the kh-1 rows below; output row r
+    is the sum of kernel row i's partial sums at row r + i*dh."""
+    cin, h, w = x_shape
+    kh, kw = params.kernel_size
+    dh, dw = params.dilation
+    (pt, pb), (pl, pr) = params.padding
+    m, ho = params.out_features, out_shape[1]
+    k = cin * kw
+    fold = params.bias and k <= FOLD_BIAS_MAX_K
+    reach = (kh - 1) * dh  # rows below the tile that its partial sums need
+    per_row = (k + fold + kh * m) * itemsize * w  # the patch tile and the partial-sum tile
+    rows = max(1, min(ho, tile_bytes // per_row - reach))
+    tiles = tuple((r, min(ho, r + rows), 0, w) for r in range(0, ho, rows))
+    plane = pl + (h + pt + pb) * w + pr
+    buffer_cols = (rows + reach) * w
+    return _Plan(
+        method="stacked",
+        out_shape=out_shape,
+        groups=1,
+        out_per_group=m,
+        k=k,
+        fold_bias=fold,
+        view_shape=(cin, kw, (h + pt + pb) * w),
+        view_strides=(plane * itemsize, dw * itemsize, itemsize),
+        out_rows=ho,
+        out_cols=w,
+        row_len=w,
+        tiles=tiles,
+        buffer_cols=buffer_cols,
+        buffer_pitch=row_pitch(buffer_cols, itemsize),
+        fixes=_flat_fixes(params, w),
+        guards=(pl, pr),
+        stack=(kh, dh),
+    )
+
+
+def _convolve_stacked(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, params: ConvParams, plan: _Plan
+) -> np.ndarray:
+    """``convolve_checked`` in the "stacked" layout (see ``_stacked_plan``)."""
+    flat = _flat_padded(x, params, plan)
+    dtype = flat.dtype
+    m, k, w = plan.out_per_group, plan.k, plan.out_cols
+    kh, dh = plan.stack
+    kw = plan.view_shape[1]
+    fold = plan.fold_bias and bias is not None
+    wmat = np.zeros((kh * m, k + fold), dtype)
+    wmat[:, :k] = weight.transpose(2, 0, 1, 3).reshape(kh * m, k)
+    if fold:
+        wmat[:m, k] = bias  # once per output value: with kernel row 0's sums
+    buf = _scratch_array("patches", (k + fold, plan.buffer_pitch), dtype)
+    if fold:
+        buf[k] = 1.0
+    sums = _scratch_array("stacked", (kh * m, plan.buffer_pitch), dtype)
+    out = np.empty((m, plan.out_rows * w), dtype)
+    view = np.ndarray(plan.view_shape, dtype, flat, 0, plan.view_strides)
+    reach = (kh - 1) * dh
+    for r0, r1, _, _ in plan.tiles:
+        n, nn = (r1 - r0) * w, (r1 - r0 + reach) * w
+        src = view[..., r0 * w : r0 * w + nn]
+        patch = buf[:, :nn]
+        np.copyto(patch[:k].reshape(src.shape), src)
+        for j, first, end in plan.fixes:  # zero what wrapped around a row end
+            column = patch[j:k:kw]
+            column.reshape((column.shape[0], r1 - r0 + reach, w))[..., first:end] = 0
+        np.matmul(wmat, patch, out=sums[:, :nn])
+        target = out[:, r0 * w : r1 * w]
+        if kh == 1:
+            np.copyto(target, sums[:m, :n])
+            continue
+        shift = dh * w
+        np.add(sums[:m, :n], sums[m : 2 * m, shift : shift + n], out=target)
+        for i in range(2, kh):
+            np.add(target, sums[i * m : (i + 1) * m, i * shift : i * shift + n], out=target)
+    out = out.reshape(plan.out_shape)
+    if bias is not None and not fold:
+        out += bias.reshape(-1, 1, 1)
+    return out
 
 
 def flat_fits(params: ConvParams, x_shape: tuple[int, ...]) -> bool:
@@ -575,6 +691,8 @@ def convolve_checked(
     plan = _plan(params, x.shape, x.itemsize, tile_bytes, method)
     if plan.index is not None:
         return _convolve_gather(x, weight, bias, plan)
+    if plan.method == "stacked":
+        return _convolve_stacked(x, weight, bias, params, plan)
     flat_method = plan.method == "flat"
     padded = _flat_padded(x, params, plan) if flat_method else _padded(x, params)
     dtype = padded.dtype

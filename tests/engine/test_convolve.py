@@ -45,9 +45,11 @@ def assert_matches(got: np.ndarray, expected: np.ndarray, magnitude: np.ndarray,
 
 def methods_for(params: ConvParams, x_shape: tuple[int, ...]) -> list[str]:
     """The layouts that can compute this layer ('rows' needs 2D and stride 1, 'flat' also
-    zero padding and output rows as wide as the input's)."""
+    zero padding and output rows as wide as the input's, 'stacked' also groups=1)."""
     if params.ndim == 2 and params.stride == (1, 1):
-        return ["im2col", "rows"] + (["flat"] if flat_fits(params, x_shape) else [])
+        if not flat_fits(params, x_shape):
+            return ["im2col", "rows"]
+        return ["im2col", "rows", "flat"] + (["stacked"] if params.groups == 1 else [])
     return ["im2col"]
 
 
@@ -151,6 +153,8 @@ LARGE = [  # (ndim, c_in, c_out, spatial, kernel, settings): several tiles, both
     (2, 6, 4, (29, 37), 3, {"stride": (2, 3), "padding": "full", "padding_mode": "circular"}),
     (2, 8, 12, (30, 31), (3, 5), {"padding": "same", "dilation": (2, 1), "groups": 2}),
     (2, 6, 4, (25, 40), (4, 4), {"padding": "same"}),
+    (2, 16, 8, (30, 33), 3, {"padding": 1}),
+    (2, 12, 5, (31, 26), (5, 3), {"padding": "same", "dilation": (2, 3)}),
     (1, 16, 32, (3001,), 9, {"padding": 4}),
     (1, 4, 6, (700,), 4, {"stride": 3, "dilation": 5, "padding": "full", "groups": 2}),
 ]
@@ -281,7 +285,7 @@ def test_tile_plan_covers_every_output_cell_once(rows, cols, extra, max_position
     assert (seen == 1).all()
 
 
-@pytest.mark.parametrize("method", ["rows", "im2col", "flat"])
+@pytest.mark.parametrize("method", ["rows", "im2col", "flat", "stacked"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_tiled_equals_untiled(method: str, dtype: type) -> None:
     rng = np.random.default_rng(7)
