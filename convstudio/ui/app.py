@@ -108,6 +108,7 @@ def screenshot(
         cursor.position if position is None else position,
     )
     ok = wait_for_output(window)
+    window.settle()
     app.processEvents()
     saved = window.grab().save(png)
     window.close()

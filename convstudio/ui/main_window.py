@@ -295,6 +295,11 @@ class MainWindow(QMainWindow):
         else:
             self._explain_timer.start()
 
+    def settle(self) -> None:
+        """Run what is waiting for the cursor to rest (the arithmetic), e.g. before a screenshot."""
+        if self._explain_timer.isActive():
+            self._update_explanation()
+
     def _update_explanation(self) -> None:
         self._explain_timer.stop()
         session = self.document.session
