@@ -217,6 +217,19 @@ def check_operands(
     return params
 
 
+def prepare_operands(
+    x: Any, weight: Any, bias: Any, settings: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, ConvParams]:
+    """What ``convolve`` and ``explain`` share: check everything, then convert to one float dtype.
+
+    Returns the float operands and the normalised settings; raises ``ConvError`` before copying
+    anything when the operands or settings are invalid.
+    """
+    x, weight, bias = real_arrays(x, weight, bias)
+    params = check_operands(x, weight, bias, settings)
+    return (*_as_float(x, weight, bias), params)
+
+
 def convolve(
     x: Any,
     weight: Any,
@@ -233,20 +246,14 @@ def convolve(
     ``x`` is ``(C_in, L)`` or ``(C_in, H, W)``; ``weight`` is ``(C_out, C_in // groups, *kernel)``.
     Returns ``(C_out, *out_spatial)`` in float32 when every operand is float32, else float64.
     """
-    x, weight, bias = real_arrays(x, weight, bias)
-    params = check_operands(
-        x,
-        weight,
-        bias,
-        {
-            "stride": stride,
-            "padding": padding,
-            "dilation": dilation,
-            "groups": groups,
-            "padding_mode": padding_mode,
-        },
-    )
-    x, weight, bias = _as_float(x, weight, bias)
+    settings = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "groups": groups,
+        "padding_mode": padding_mode,
+    }
+    x, weight, bias, params = prepare_operands(x, weight, bias, settings)
     return convolve_checked(x, weight, bias, params)
 
 

@@ -20,7 +20,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from convstudio.engine.convolve import as_float_arrays, check_operands, real_arrays
+from convstudio.engine.convolve import prepare_operands
 from convstudio.engine.geometry import ZERO, check_output_cell, padded_taps, tap_sources
 from convstudio.engine.params import ConvParams
 
@@ -206,20 +206,14 @@ def explain(
     >>> [t.product for t in e.terms], e.total
     ([1.0, 2.0, 3.0], 6.0)
     """
-    x, weight, bias = real_arrays(x, weight, bias)
-    params = check_operands(
-        x,
-        weight,
-        bias,
-        {
-            "stride": stride,
-            "padding": padding,
-            "dilation": dilation,
-            "groups": groups,
-            "padding_mode": padding_mode,
-        },
-    )
-    x, weight, bias = as_float_arrays(x, weight, bias)
+    settings = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "groups": groups,
+        "padding_mode": padding_mode,
+    }
+    x, weight, bias, params = prepare_operands(x, weight, bias, settings)
     return explain_checked(x, weight, bias, params, out_feature, position)
 
 
