@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QGraphicsItem, QLineEdit, QStyleOptionGraphicsItem
 from convstudio.ui.grids.highlights import HighlightLayer, row_runs
 from convstudio.ui.grids.model import GridModel
 from convstudio.ui.grids.numbers import format_exact
-from convstudio.ui.grids.numbers_view import _key_action
+from convstudio.ui.grids.numbers_view import claims_shortcut, key_action_of
 from convstudio.ui.grids.textfit import TextFitter
 from convstudio.ui.palette import diverging_lut, highlight_fill, role_color, theme_of
 
@@ -486,13 +486,13 @@ class ColoursView(pg.GraphicsLayoutWidget):
     # -- keyboard ------------------------------------------------------------------------------
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and _key_action(event) is not None:
+        if claims_shortcut(event):
             event.accept()
             return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        action = _key_action(event)
+        action = key_action_of(event)
         if action is not None:
             self.key_action.emit(action)
             event.accept()

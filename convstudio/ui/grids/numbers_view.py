@@ -33,11 +33,17 @@ _GRID_KEYS = {
 DENSE_FROM = 13
 
 
-def _key_action(event: QKeyEvent) -> str | None:
+def key_action_of(event: QKeyEvent) -> str | None:
     for sequence, action in _GRID_KEYS.items():
         if event.matches(sequence):
             return action
     return None
+
+
+def claims_shortcut(event: QEvent) -> bool:
+    """True for the ShortcutOverride of a key the grid handles itself (as QLineEdit claims
+    Ctrl+C): the window's actions on the same keys must not take it."""
+    return event.type() == QEvent.Type.ShortcutOverride and key_action_of(event) is not None
 
 
 class NumbersView(QTableView):
@@ -260,14 +266,13 @@ class NumbersView(QTableView):
     # -- keyboard and mouse --------------------------------------------------------------------
 
     def event(self, event: QEvent) -> bool:
-        # Claim copy/paste/delete before the window's shortcuts do, as QLineEdit does.
-        if event.type() == QEvent.Type.ShortcutOverride and _key_action(event) is not None:
+        if claims_shortcut(event):
             event.accept()
             return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        action = _key_action(event)
+        action = key_action_of(event)
         if action is not None and self.state() != QAbstractItemView.State.EditingState:
             self.key_action.emit(action)
             event.accept()
