@@ -45,8 +45,9 @@ class KernelBank(QWidget):
         layout.addWidget(scroll)
 
     def set_session(self, session: Session) -> None:
+        """Show changed kernels or biases; the current kernel is the session's cursor feature."""
         self._session = session
-        self._current = min(self._current, session.params.out_features - 1)
+        self._current = session.cursor.out_feature
         self._rebuild_if_needed()
         self._fill()
 

@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
         index = None if whole else (self.document.session.cursor.out_feature,)
         try:
             self.document.fill(target, index, kind)
-        except (ConvError, ValueError) as error:
+        except ValueError as error:  # ConvError and SessionError are ValueErrors
             self.show_message(str(error))
 
     def _connect(self) -> None:
@@ -266,7 +266,6 @@ class MainWindow(QMainWindow):
             self.scrub.set_cursor(cursor.out_feature, cursor.position)
             self.stage.set_session(session, frozenset(parts))
             if parts & {"params", "weight", "bias"}:
-                self.kernel_bank.set_current(cursor.out_feature)
                 self.kernel_bank.set_session(session)
             self.runner.request(session)
             self._update_explanation()
@@ -328,7 +327,7 @@ class MainWindow(QMainWindow):
     def _edit(self, target: str, index: tuple, block: np.ndarray) -> None:
         try:
             self.document.set_cells(target, tuple(index), np.asarray(block, dtype=np.float64))
-        except (ConvError, ValueError) as error:
+        except ValueError as error:  # ConvError and SessionError are ValueErrors
             self.show_message(str(error))
 
     def _meta_edited(self, title: str, notes: str) -> None:
