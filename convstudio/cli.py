@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     # Qt is imported only here, so `--version` and `--help` stay instant.
-    from convstudio.ui import app
+    from convstudio.ui.shell import app
 
     if args.screenshot:
         return app.screenshot(

@@ -39,8 +39,8 @@ def main() -> int:
         subprocess.run([*first, "--size", "1440x900", "--position", "1"], env=env, check=True)
         print(f"wrote {OUT / 'first-run.png'}")
         dismiss = (
-            "from convstudio.ui.app import application; application();"
-            "from convstudio.ui.preferences import Preferences;"
+            "from convstudio.ui.shell.app import application; application();"
+            "from convstudio.ui.shell.preferences import Preferences;"
             "p = Preferences(); p.set_welcome_dismissed(True); p.sync()"
         )
         subprocess.run([sys.executable, "-c", dismiss], env=env, check=True)

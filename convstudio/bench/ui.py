@@ -30,7 +30,7 @@ WARM_UP = 3
 _LAUNCH_PROBE = """
 import sys
 from PySide6.QtCore import QEvent, QObject, QTimer
-from convstudio.ui.app import application, open_window
+from convstudio.ui.shell.app import application, open_window
 
 class FirstPaint(QObject):
     def eventFilter(self, obj, event):
@@ -77,8 +77,8 @@ def layer(in_features: int, out_features: int, size: int, seed: int = 0):
 
 
 def open_window(session):
-    from convstudio.ui.app import application, wait_for_output
-    from convstudio.ui.main_window import MainWindow
+    from convstudio.ui.shell.app import application, wait_for_output
+    from convstudio.ui.shell.main_window import MainWindow
 
     app = application()
     window = MainWindow(session)

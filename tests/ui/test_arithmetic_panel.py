@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from convstudio.engine import ConvParams
 from convstudio.engine.explain import explain_checked
-from convstudio.ui.arithmetic_panel import (
+from convstudio.ui.panels.arithmetic_panel import (
     ELIDED_LEAD,
     FEATURE_LINES,
     MAX_ALL_TERMS,
@@ -16,7 +16,7 @@ from convstudio.ui.arithmetic_panel import (
     number,
     operand,
 )
-from convstudio.ui.palette import role_color, theme_of
+from convstudio.ui.style.palette import role_color, theme_of
 
 M = "\u2212"  # the minus sign the panel writes
 

@@ -8,7 +8,7 @@ import pytest
 from convstudio.engine import ConvError, ConvParams
 from convstudio.session.errors import SessionError
 from convstudio.session.model import Session, blank_session
-from convstudio.ui.document import PARTS, SessionDocument
+from convstudio.ui.state.document import PARTS, SessionDocument
 
 
 class Spy:

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from convstudio.session import examples, fileformat
 from convstudio.session.model import Session
-from convstudio.ui import app as ui_app
-from convstudio.ui.file_controller import menu_text
-from convstudio.ui.main_window import MainWindow
+from convstudio.ui.files.file_controller import menu_text
+from convstudio.ui.shell import app as ui_app
+from convstudio.ui.shell.main_window import MainWindow
 
 Button = QMessageBox.StandardButton
 

@@ -22,7 +22,7 @@ from convstudio.ui.grids.numbers import (
     parse_block,
     parse_number,
 )
-from convstudio.ui.palette import ROLES, diverging_lut, role_color, theme_of
+from convstudio.ui.style.palette import ROLES, diverging_lut, role_color, theme_of
 
 VALUES = np.array([[1.5, -2.0, 0.25], [3.0, 4.0, 5.0]])
 PADDING = ((1, 1), (1, 1))

@@ -13,10 +13,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from convstudio import __version__
-from convstudio.ui.help import AboutDialog, HelpPageDialog, ShortcutsDialog
-from convstudio.ui.main_window import MainWindow
-from convstudio.ui.palette import role_color
-from convstudio.ui.theme import theme_controller
+from convstudio.ui.shell.help import AboutDialog, HelpPageDialog, ShortcutsDialog
+from convstudio.ui.shell.main_window import MainWindow
+from convstudio.ui.style.palette import role_color
+from convstudio.ui.style.theme import theme_controller
 
 
 @pytest.fixture

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 from convstudio.engine import ConvError, ConvParams
 from convstudio.session.examples import load_example
 from convstudio.session.model import Session
-from convstudio.ui import main_window as main_window_module
-from convstudio.ui.arithmetic_panel import number, operand
 from convstudio.ui.grids.numbers import format_exact
-from convstudio.ui.main_window import MainWindow
-from convstudio.ui.worker import ConvolutionRunner, convolve_in_tiles
+from convstudio.ui.panels.arithmetic_panel import number, operand
+from convstudio.ui.shell import main_window as main_window_module
+from convstudio.ui.shell.main_window import MainWindow
+from convstudio.ui.state.worker import ConvolutionRunner, convolve_in_tiles
 from tests.ui.window_driver import (
     as_grid_cell,
     click_cell,

@@ -4,8 +4,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from convstudio.session.examples import list_examples, load_example
-from convstudio.ui.main_window import MainWindow
-from convstudio.ui.notes_bar import NotesDialog
+from convstudio.ui.panels.notes_bar import NotesDialog
+from convstudio.ui.shell.main_window import MainWindow
 
 
 def test_an_example_shows_its_title_and_notes(qtbot):

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from convstudio.ui.app import open_window
-from convstudio.ui.main_window import MainWindow
-from convstudio.ui.preferences import (
+from convstudio.ui.files.recovery import DATA_DIR_ENV
+from convstudio.ui.shell.app import open_window
+from convstudio.ui.shell.main_window import MainWindow
+from convstudio.ui.shell.preferences import (
     MAX_RECENT_FILES,
     SETTINGS_DIR_ENV,
     SETTINGS_FILE,
     Preferences,
 )
-from convstudio.ui.recovery import DATA_DIR_ENV
 
 
 @pytest.fixture

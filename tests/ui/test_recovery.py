@@ -24,8 +24,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from convstudio.session import fileformat
 from convstudio.session.model import Session
-from convstudio.ui import recovery
-from convstudio.ui.recovery import Autosaver, orphaned_records, writer_running
+from convstudio.ui.files import recovery
+from convstudio.ui.files.recovery import Autosaver, orphaned_records, writer_running
 
 
 class FakeDocument:
@@ -274,7 +274,7 @@ def answers(monkeypatch):
 
 
 def make_window():
-    from convstudio.ui.main_window import MainWindow
+    from convstudio.ui.shell.main_window import MainWindow
 
     window = MainWindow()
     window.show()
@@ -406,8 +406,8 @@ CHILD = textwrap.dedent(
     import sys
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
-    from convstudio.ui import app as ui_app
-    from convstudio.ui.main_window import MainWindow
+    from convstudio.ui.shell import app as ui_app
+    from convstudio.ui.shell.main_window import MainWindow
 
     def edit():
         (window,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]

@@ -17,8 +17,8 @@ from convstudio.engine import receptive_field
 from convstudio.session.examples import ExampleInfo, list_examples
 from convstudio.session.fileformat import load
 from convstudio.session.model import Session
-from convstudio.ui.arithmetic_panel import number
-from convstudio.ui.main_window import MainWindow
+from convstudio.ui.panels.arithmetic_panel import number
+from convstudio.ui.shell.main_window import MainWindow
 from tests.ui.window_driver import (
     as_grid_cell,
     close_window,

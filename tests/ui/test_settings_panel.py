@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox
 
 from convstudio.engine import ConvParams
-from convstudio.ui.settings_panel import LayerSettingsPanel
+from convstudio.ui.panels.settings_panel import LayerSettingsPanel
 
 DEFAULT = ConvParams(ndim=2, in_features=2, out_features=3, kernel_size=3, padding=1)
 

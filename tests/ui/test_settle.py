@@ -1,6 +1,6 @@
 """The arithmetic follows a fast scrub once the cursor rests, and at once when asked to settle."""
 
-from convstudio.ui.main_window import MainWindow
+from convstudio.ui.shell.main_window import MainWindow
 
 
 def test_a_burst_of_steps_ends_with_the_arithmetic_of_the_last_cell(qtbot):

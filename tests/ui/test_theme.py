@@ -8,12 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
-from convstudio.ui import theme as theme_module
 from convstudio.ui.grids.numbers_view import NumbersView
-from convstudio.ui.main_window import MainWindow
-from convstudio.ui.palette import role_color, theme_of
-from convstudio.ui.preferences import Preferences
-from convstudio.ui.theme import dark_palette, light_palette, theme_controller
+from convstudio.ui.shell.main_window import MainWindow
+from convstudio.ui.shell.preferences import Preferences
+from convstudio.ui.style import theme as theme_module
+from convstudio.ui.style.palette import role_color, theme_of
+from convstudio.ui.style.theme import dark_palette, light_palette, theme_controller
 
 
 def _luminance(color) -> float:

@@ -6,11 +6,11 @@ from PySide6.QtCore import Qt
 
 from convstudio.session.examples import list_examples
 from convstudio.session.model import Session
-from convstudio.ui.app import open_window
-from convstudio.ui.main_window import MainWindow
-from convstudio.ui.preferences import Preferences
-from convstudio.ui.recovery import DATA_DIR_ENV
-from convstudio.ui.welcome import WELCOME_TITLE, first_run_session
+from convstudio.ui.files.recovery import DATA_DIR_ENV
+from convstudio.ui.shell.app import open_window
+from convstudio.ui.shell.main_window import MainWindow
+from convstudio.ui.shell.preferences import Preferences
+from convstudio.ui.shell.welcome import WELCOME_TITLE, first_run_session
 
 
 def _window(qtbot) -> MainWindow:

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from convstudio.engine import ConvError, ConvParams, convolve
-from convstudio.ui import worker as worker_module
-from convstudio.ui.worker import ConvolutionRunner, convolve_in_tiles
+from convstudio.ui.state import worker as worker_module
+from convstudio.ui.state.worker import ConvolutionRunner, convolve_in_tiles
 
 
 def make_session(params: ConvParams, spatial: tuple[int, ...], seed: int = 0) -> SimpleNamespace:

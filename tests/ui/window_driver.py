@@ -17,7 +17,7 @@ from convstudio.engine import convolve
 from convstudio.engine.params import ConvParams
 from convstudio.session.model import Session
 from convstudio.ui.grids import GridView
-from convstudio.ui.main_window import MainWindow
+from convstudio.ui.shell.main_window import MainWindow
 
 Cell = tuple[int, int]
 

@@ -23,7 +23,7 @@ from convstudio.ui.grids.model import GridModel
 from convstudio.ui.grids.numbers import format_exact
 from convstudio.ui.grids.numbers_view import claims_shortcut, key_action_of
 from convstudio.ui.grids.textfit import TextFitter
-from convstudio.ui.palette import diverging_lut, highlight_fill, role_color, theme_of
+from convstudio.ui.style.palette import diverging_lut, highlight_fill, role_color, theme_of
 
 #: Numbers are drawn on cells at least this many device pixels wide.
 MIN_TEXT_CELL_PX = 30.0

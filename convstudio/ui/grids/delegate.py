@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from convstudio.ui.grids.model import GridModel
 from convstudio.ui.grids.textfit import TextFitter
-from convstudio.ui.palette import role_color, tint_colors
+from convstudio.ui.style.palette import role_color, tint_colors
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convstudio.ui.palette import HIGHLIGHT_ROLES
+from convstudio.ui.style.palette import HIGHLIGHT_ROLES
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from convstudio.ui.grids.delegate import CellDelegate
 from convstudio.ui.grids.highlights import HighlightLayer, stacked
 from convstudio.ui.grids.model import GridModel
-from convstudio.ui.palette import highlight_fill, role_color, theme_of
+from convstudio.ui.style.palette import highlight_fill, role_color, theme_of
 
 #: Key sequences the grid handles itself even when the window has actions on the same keys.
 _GRID_KEYS = {

@@ -2,7 +2,7 @@
 
 Why explicit palettes: Fusion's own palette depends on the platform (and, from Qt 6.5, on the
 desktop's colour scheme), so the same choice would look different from machine to machine, and the
-grid colours in ``convstudio.ui.palette`` are tuned against these window and base colours.
+grid colours in ``convstudio.ui.style.palette`` are tuned against these window and base colours.
 
 The person chooses "system", "light" or "dark" (View > Theme); "system" follows
 ``QStyleHints.colorScheme()`` and changes with the desktop. Every change sets the application
@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
-from convstudio.ui.preferences import THEME_CHOICES, Preferences
+from convstudio.ui.shell.preferences import THEME_CHOICES, Preferences
 
 #: Effective themes (what "system" resolves to).
 THEMES: tuple[str, ...] = ("light", "dark")

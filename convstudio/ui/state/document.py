@@ -17,15 +17,15 @@ from PySide6.QtGui import QUndoStack
 
 from convstudio.engine.params import ConvParams
 from convstudio.session.errors import SessionError
+from convstudio.session.fills import FILL_LABELS, fill_values
 from convstudio.session.model import TARGETS, Session
-from convstudio.ui.commands import (
+from convstudio.ui.state.commands import (
     EditCellsCommand,
     LayoutCommand,
     MetaCommand,
     edit_text,
     fill_text,
 )
-from convstudio.ui.fills import FILL_LABELS, fill_values
 
 #: Every part ``changed`` can name.
 PARTS = frozenset({"params", "input", "weight", "bias", "meta"})
@@ -150,7 +150,8 @@ class SessionDocument(QObject):
         """Fill the whole ``target`` (``index`` None) or the region a leading index names (``(o,
         i)``: one kernel slice; ``(o,)``: kernel o; ``(c,)``: input feature c) with ``kind``.
 
-        Kinds (see ``convstudio.ui.fills``): zeros, ones, random (``seed=``, ``low=``, ``high=``;
+        Kinds (see ``convstudio.session.fills``): zeros, ones, random (``seed=``, ``low=``,
+        ``high=``;
         uniform, rounded to 1 decimal), identity (kernels: for each slice ``(o, i)``, 1 at the
         centre when ``i == o % in_per_group``, else 0), box_blur, sharpen, sobel_x, sobel_y,
         laplacian, edge (3x3 kernels of a 2D layer), difference, average (width-3 kernels of a 1D

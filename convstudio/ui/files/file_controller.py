@@ -12,9 +12,9 @@ Every dialog goes through a Qt static call (``QMessageBox.question/warning/infor
 by monkeypatching and the suite never blocks on a modal box.
 
 A window made by ``MainWindow()`` alone (screenshots, tests of other parts) neither asks on close
-nor autosaves: ``launch()`` turns both on, and ``convstudio.ui.app.run`` calls it. That keeps a
-closing test window from hanging on a prompt nobody answers, and keeps other tests from writing
-recovery files into a person's data folder.
+nor autosaves: ``launch()`` turns both on, and ``convstudio.ui.shell.app.run`` calls it. That
+keeps a closing test window from hanging on a prompt nobody answers, and keeps other tests from
+writing recovery files into a person's data folder.
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWi
 from convstudio.session import fileformat
 from convstudio.session.errors import SessionError
 from convstudio.session.model import Session, blank_session
-from convstudio.ui import recovery
-from convstudio.ui.preferences import Preferences
+from convstudio.ui.files import recovery
+from convstudio.ui.shell.preferences import Preferences
 
 if TYPE_CHECKING:
-    from convstudio.ui.main_window import MainWindow
+    from convstudio.ui.shell.main_window import MainWindow
 
 #: The session file suffix, appended by Save As when missing.
 SUFFIX = ".convstudio"

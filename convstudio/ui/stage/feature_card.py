@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from convstudio.ui.grids import GridView
-from convstudio.ui.palette import role_color, theme_of
+from convstudio.ui.style.palette import role_color, theme_of
 
 #: The stage's grids use a slightly smaller font than the panels, so that a lecture-sized layer
 #: (two 7x7 padded inputs, their kernels and the outputs) fits a laptop screen without scrolling.

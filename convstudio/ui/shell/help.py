@@ -2,7 +2,8 @@
 
 The shortcuts list is built from the window's own QActions each time it opens, so it always says
 what the keys really do. The explanation page is HTML in ``resources/help/``; its colour legend is
-generated from ``convstudio.ui.palette`` for the current theme, so it shows the colours on screen.
+generated from ``convstudio.ui.style.palette`` for the current theme, so it shows the colours on
+screen.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from convstudio import __version__
 from convstudio.resources_path import resources_dir
-from convstudio.ui.palette import role_color, theme_of
+from convstudio.ui.style.palette import role_color, theme_of
 
 LICENCE = "MIT"
 HELP_PAGE = "convolution.html"

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from convstudio.engine.explain import Explanation, Term
 from convstudio.engine.params import ConvParams
 from convstudio.ui.grids.numbers import MINUS, format_compact
-from convstudio.ui.palette import highlight_fill, role_color, theme_of
+from convstudio.ui.style.palette import highlight_fill, role_color, theme_of
 
 #: Terms shown per input feature before the line is elided ("… + 16 more").
 TERMS_PER_LINE = 9

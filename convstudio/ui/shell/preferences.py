@@ -5,7 +5,7 @@ place. A settings file that was edited by hand or written by another version nev
 a value of the wrong type reads as the default.
 
 Where the settings live: the platform's usual place for the organisation and application names
-set by ``convstudio.ui.app.application()``, unless the environment variable
+set by ``convstudio.ui.shell.app.application()``, unless the environment variable
 ``CONVSTUDIO_SETTINGS_DIR`` names a folder, in which case an INI file in that folder is used (the
 tests set it to a temporary folder so they never touch a person's real settings; it also makes a
 portable install possible).

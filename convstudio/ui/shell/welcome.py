@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from convstudio.session.errors import SessionError
 from convstudio.session.examples import EXTENSION, examples_dir, load_example
 from convstudio.session.model import Session
-from convstudio.ui.preferences import Preferences
+from convstudio.ui.shell.preferences import Preferences
 
 WELCOME_TITLE = "Welcome to ConvStudio"
 #: What to try first, one short line each; shown two by two so the banner stays low.

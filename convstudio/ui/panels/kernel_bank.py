@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from convstudio.session.model import Session
-from convstudio.ui.feature_card import FeatureCard
-from convstudio.ui.stage import MAX_SHOWN, as_rows, symmetric_limit, window
+from convstudio.ui.stage.feature_card import FeatureCard
+from convstudio.ui.stage.stage import MAX_SHOWN, as_rows, symmetric_limit, window
 
 
 class KernelBank(QWidget):

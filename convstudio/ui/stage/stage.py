@@ -21,7 +21,7 @@ from convstudio.engine.convolve import pad_input
 from convstudio.engine.explain import Term
 from convstudio.engine.geometry import padded_taps
 from convstudio.session.model import Session
-from convstudio.ui.feature_card import FeatureCard
+from convstudio.ui.stage.feature_card import FeatureCard
 
 #: Every part of a session, for a refresh of the whole stage.
 ALL_PARTS = frozenset({"params", "input", "weight", "bias"})

@@ -19,7 +19,7 @@ from convstudio.engine.params import ConvParams
 from convstudio.session.model import Session
 
 if TYPE_CHECKING:
-    from convstudio.ui.document import SessionDocument
+    from convstudio.ui.state.document import SessionDocument
 
 #: ``QUndoCommand.id`` values: commands with the same id may merge.
 CELL_EDIT_ID = 1

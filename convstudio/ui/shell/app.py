@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QApplication
 
 from convstudio import __version__
 from convstudio.session.model import Session
-from convstudio.ui.main_window import DEFAULT_SIZE, MainWindow
-from convstudio.ui.preferences import attach_window
-from convstudio.ui.theme import theme_controller
-from convstudio.ui.welcome import first_run_session
+from convstudio.ui.shell.main_window import DEFAULT_SIZE, MainWindow
+from convstudio.ui.shell.preferences import attach_window
+from convstudio.ui.shell.welcome import first_run_session
+from convstudio.ui.style.theme import theme_controller
 
 #: The longest a screenshot waits for the worker's first result before it gives up, in ms.
 SCREENSHOT_TIMEOUT_MS = 60_000

@@ -25,20 +25,20 @@ from PySide6.QtWidgets import (
 from convstudio import __version__
 from convstudio.engine.errors import ConvError
 from convstudio.engine.explain import explain_checked
+from convstudio.session.fills import FILL_LABELS, available_fills
 from convstudio.session.model import Session
-from convstudio.ui.arithmetic_panel import ArithmeticPanel
-from convstudio.ui.document import SessionDocument
-from convstudio.ui.file_controller import FileController
-from convstudio.ui.fills import FILL_LABELS, available_fills
-from convstudio.ui.help import install_help_menu
-from convstudio.ui.kernel_bank import KernelBank
-from convstudio.ui.notes_bar import NotesBar
-from convstudio.ui.scrub_bar import ScrubBar
-from convstudio.ui.settings_panel import LayerSettingsPanel
-from convstudio.ui.stage import LayerStage
-from convstudio.ui.theme import add_theme_menu, theme_controller
-from convstudio.ui.welcome import install_welcome
-from convstudio.ui.worker import ConvolutionRunner
+from convstudio.ui.files.file_controller import FileController
+from convstudio.ui.panels.arithmetic_panel import ArithmeticPanel
+from convstudio.ui.panels.kernel_bank import KernelBank
+from convstudio.ui.panels.notes_bar import NotesBar
+from convstudio.ui.panels.scrub_bar import ScrubBar
+from convstudio.ui.panels.settings_panel import LayerSettingsPanel
+from convstudio.ui.shell.help import install_help_menu
+from convstudio.ui.shell.welcome import install_welcome
+from convstudio.ui.stage.stage import LayerStage
+from convstudio.ui.state.document import SessionDocument
+from convstudio.ui.state.worker import ConvolutionRunner
+from convstudio.ui.style.theme import add_theme_menu, theme_controller
 
 #: How long a status-bar message stays, in milliseconds.
 MESSAGE_MS = 6000

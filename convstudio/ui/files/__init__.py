@@ -1,0 +1,1 @@
+"""Files: open, save, recent files, autosave and crash recovery."""

@@ -1,0 +1,1 @@
+"""The side panels: layer settings, kernels, arithmetic, the scrub bar and the notes bar."""

@@ -1,0 +1,2 @@
+"""The application shell: the QApplication, the main window with its menus, help, first-run tips
+and preferences."""

@@ -1,0 +1,1 @@
+"""The stage: the layer laid out as the lecture draws it (inputs, kernel slices, bias, outputs)."""

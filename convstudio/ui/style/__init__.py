@@ -1,0 +1,1 @@
+"""Colours and themes: the palette every view draws with, and the light/dark theme switch."""
