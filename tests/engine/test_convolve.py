@@ -25,6 +25,7 @@ from convstudio.engine.convolve import (
 )
 from tests.engine.random_layers import Layer, layers
 from tests.engine.reference import reference_convolve
+from tests.torch_oracle import require_torch
 
 # the module, not the function of the same name that the package re-exports
 convolve_mod = importlib.import_module("convstudio.engine.convolve")
@@ -98,7 +99,7 @@ def test_every_padding_form_and_mode(ndim: int, kernel: int, mode: str) -> None:
 
 def torch_convolve(layer: Layer, *, native_same: bool = False) -> np.ndarray:
     """What ``nn.Conv1d/2d`` computes: F.pad for the non-zero modes (and uneven zero padding)."""
-    torch = pytest.importorskip("torch")
+    torch = require_torch()
     import torch.nn.functional as F
 
     params = layer.params
@@ -163,7 +164,7 @@ LARGE = [  # (ndim, c_in, c_out, spatial, kernel, settings): several tiles, both
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("case", LARGE, ids=lambda c: f"{c[0]}D-{c[1]}-{c[2]}-{c[3]}")
 def test_larger_layers_match_torch_in_every_layout(case: tuple, dtype: type) -> None:
-    pytest.importorskip("torch")
+    require_torch()
     ndim, cin, cout, spatial, kernel, settings_ = case
     rng = np.random.default_rng(cin * cout)
     kernel = (kernel,) * ndim if isinstance(kernel, int) else kernel
