@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from convstudio.engine import limits
 from convstudio.engine.errors import ConvError
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -113,7 +112,6 @@ def resolve_padding(
     for before, after in pairs:
         if before < 0 or after < 0:
             raise ConvError(f"padding={_show(padding)} must not be negative")
-        limits.check_count("padding", max(before, after), limits.MAX_PADDING)
     return pairs
 
 
@@ -152,17 +150,10 @@ class ConvParams:
             if value < 1:
                 raise ConvError(f"{name}={value} must be at least 1")
             set_(self, name, int(value))
-        limits.check_count("in_features", self.in_features, limits.MAX_FEATURES)
-        limits.check_count("out_features", self.out_features, limits.MAX_FEATURES)
-        for name, limit in (
-            ("kernel_size", limits.MAX_KERNEL),
-            ("stride", limits.MAX_STRIDE),
-            ("dilation", limits.MAX_DILATION),
-        ):
+        for name in ("kernel_size", "stride", "dilation"):
             values = per_dim(name, getattr(self, name), ndim)
             if any(v < 1 for v in values):
                 raise ConvError(f"{name}={_show(getattr(self, name))} must be positive")
-            limits.check_count(name, max(values), limit)
             set_(self, name, values)
         if self.padding_mode not in PADDING_MODES:
             raise ConvError(
@@ -181,7 +172,6 @@ class ConvParams:
             )
         if not isinstance(self.bias, bool):
             raise ConvError(f"bias={self.bias!r} must be True or False")
-        limits.check_values("weight", self.weight_shape)
 
     # -- derived shapes ----------------------------------------------------------------------
     @property
@@ -232,10 +222,7 @@ class ConvParams:
         spatial = shape[1:]
         if any(n < 1 for n in spatial):
             raise ConvError(f"input of shape {shape} is empty")
-        limits.check_spatial("input", spatial)
-        limits.check_values("input", shape)
         padded = self.padded_spatial(spatial)
-        limits.check_values("padded input", (self.in_features, *padded))
         for dim, (n, (before, after), ext, p) in enumerate(
             zip(spatial, self.padding, self.kernel_extent, padded)
         ):
@@ -256,7 +243,6 @@ class ConvParams:
                     f"{ext} cells{where}, larger than the padded input ({n} + padding "
                     f"{before}+{after} = {p})"
                 )
-        limits.check_values("output", self.output_shape_unchecked(shape))
 
     def output_shape_unchecked(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         spatial = [int(s) for s in input_shape[1:]]

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from convstudio.engine import limits
 from convstudio.engine.convolve import convolve_checked
 from convstudio.engine.errors import ConvError
 from convstudio.engine.params import ConvParams
+from convstudio.session import limits
 from convstudio.session.errors import SessionError
 
 #: The three arrays of a session, in file order.
@@ -88,10 +88,13 @@ def check_layout(
             f"bias: shape {b_shape} does not match params, expected {params.bias_shape}"
         )
     try:
+        limits.check_layer(params, in_shape)
         params.check_input_shape(in_shape)
     except ConvError as error:
         text = str(error)
-        raise SessionError(text if text.startswith("input") else f"params: {text}") from None
+        raise SessionError(
+            text if text.startswith(("input", "padded input", "output")) else f"params: {text}"
+        ) from None
 
 
 def check_finite(name: str, array: np.ndarray) -> None:
@@ -439,6 +442,7 @@ class Session:
         if not isinstance(spatial, Sequence) or not all(_is_int(n) for n in spatial):
             raise ConvError(f"input size {spatial!r} must be whole numbers")
         shape = (params.in_features, *(int(n) for n in spatial))
+        limits.check_layer(params, shape)
         params.check_input_shape(shape)
         ndim = params.ndim
         session = dataclasses.replace(

@@ -18,8 +18,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from convstudio.engine import ConvParams, limits
-from convstudio.session import Cursor, Session, SessionError, dumps, fileformat, load, loads, save
+from convstudio.engine import ConvParams
+from convstudio.session import (
+    Cursor,
+    Session,
+    SessionError,
+    dumps,
+    fileformat,
+    limits,
+    load,
+    loads,
+    save,
+)
 from convstudio.session.fileformat import FORMAT, MAX_FILE_BYTES, VERSION
 
 
