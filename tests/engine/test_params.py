@@ -57,7 +57,7 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
         conv(np.ones((4, 5, 5)), np.ones((3, 2, 3, 3)), groups=2),
         r"^groups=2 does not divide out_features=3$",
     ),
-    ("groups zero", conv(X2, W2, groups=0), r"^groups=0 must be a whole number of at"),
+    ("groups zero", conv(X2, W2, groups=0), r"^groups=0 must be at least 1$"),
     ("groups float", lambda: params(groups=1.5), r"^groups=1.5 must be a whole number$"),
     # stride, dilation, kernel
     ("stride zero", conv(X2, W2, stride=0), r"^stride=0 must be positive$"),
@@ -67,7 +67,8 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
     (
         "stride length",
         conv(X2, W2, stride=(1, 1, 1)),
-        r"^stride=\(1, 1, 1\) has 3 entries; a 2D layer needs 2$",
+        r"^stride=\(1, 1, 1\) has 3 entries; a 2D layer needs 2, one for the height and one for "
+        r"the width$",
     ),
     ("dilation zero", conv(X1, W1, dilation=0), r"^dilation=0 must be positive$"),
     ("dilation negative", lambda: params(dilation=-2), r"^dilation=-2 must be positive$"),
@@ -75,7 +76,7 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
     (
         "kernel zero in weight",
         conv(X2, np.ones((3, 2, 0, 3))),
-        r"^kernel_size=\(0, 3\) must be positive$",
+        r"^kernel_size=\(0, 3\) must be positive: the entry for the height \(dimension 0\) is 0$",
     ),
     # padding
     ("padding negative", conv(X2, W2, padding=-1), r"^padding=-1 must not be negative"),
@@ -92,12 +93,14 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
     (
         "padding length",
         conv(X2, W2, padding=(1, 1, 1)),
-        r"^padding=\(1, 1, 1\) has 3 entries; a 2D layer needs 2$",
+        r"^padding=\(1, 1, 1\) has 3 entries; a 2D layer needs 2, one for the height and one "
+        r"for the width$",
     ),
     (
         "padding amounts flat in 1D",
         conv(X1, W1, padding=(0, 2)),
-        r"^padding=\(0, 2\) has 2 entries; a 1D layer needs 1 \(for amounts before and after, "
+        r"^padding=\(0, 2\) has 2 entries; a 1D layer needs 1 \(the length\) \(for amounts before "
+        r"and after, "
         r"write padding=\(\(0, 2\),\)\)$",
     ),
     (
@@ -108,9 +111,15 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
     (
         "padding pair length",
         conv(X2, W2, padding=((1, 1, 1), (0, 0))),
-        r"each entry must be a whole number or a \(before, after\) pair, got \(1, 1, 1\)$",
+        r"^padding=\(\(1, 1, 1\), \(0, 0\)\): the entry for the height \(dimension 0\) must be a "
+        r"whole number or a \(before, after\) pair of whole numbers, got \(1, 1, 1\)$",
     ),
-    ("padding float", conv(X1, W1, padding=1.0), r"^padding=1.0 must be a whole number"),
+    (
+        "padding float",
+        conv(X1, W1, padding=1.0),
+        r"^padding=1.0 is a float; padding takes whole numbers as ints, as in PyTorch: write "
+        r"padding=1$",
+    ),
     (
         "padding mode",
         conv(X2, W2, padding=1, padding_mode="mirror"),
@@ -125,7 +134,8 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
     (
         "kernel larger than padded input",
         conv(np.ones((2, 2, 6)), W2, padding=(0, 1)),
-        r"^kernel_size=3 with dilation=1 spans 3 cells along dimension 0, larger than the padded "
+        r"^kernel_size=3 with dilation=1 spans 3 cells along the height \(dimension 0\), "
+        r"larger than the padded "
         r"input \(2 \+ padding 0\+0 = 2\)$",
     ),
     (
@@ -138,7 +148,7 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
         "reflect padding not smaller than input",
         conv(np.ones((2, 3, 6)), W2, padding=3, padding_mode="reflect"),
         r"^padding_mode='reflect' needs padding smaller than the input: padding \(3, 3\) along "
-        r"dimension 0 is not smaller than the input size 3$",
+        r"the height \(dimension 0\) is not smaller than the input size 3$",
     ),
     (
         "reflect 1D",
@@ -148,7 +158,8 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
     (
         "circular wrapping more than once",
         conv(np.ones((2, 6, 3)), W2, padding=4, padding_mode="circular"),
-        r"^padding_mode='circular' cannot wrap more than once: padding \(4, 4\) along dimension 1 "
+        r"^padding_mode='circular' cannot wrap more than once: padding \(4, 4\) along the "
+        r"width \(dimension 1\) "
         r"is larger than the input size 3$",
     ),
     # shapes
