@@ -15,9 +15,9 @@ count it: "the height (dimension 0)", "the width (dimension 1)" (1D layers have 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
@@ -27,6 +27,48 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 PADDING_NAMES = ("valid", "same", "full")
 
 Pair = tuple[int, int]
+
+#: A stride, dilation, kernel size or output_padding: one int for every dimension, or one per
+#: dimension (a sequence or a 1D integer array), ``(H, W)`` in 2D.
+PerDim = int | Sequence[int] | np.ndarray
+#: Padding: an int for every side, one int per dimension (both sides), one ``(before, after)``
+#: pair per dimension, or a name: ``"valid"`` (none), ``"same"`` (the output keeps the input's
+#: size; stride 1 only) or ``"full"`` (``dilation*(k-1)`` on each side).
+PaddingSpec = int | Sequence[int | Sequence[int]] | np.ndarray | Literal["valid", "same", "full"]
+#: What the padding cells hold, as ``torch.nn.functional.pad``: zeros, a mirror image without
+#: the edge (``reflect``), copies of the edge (``replicate``) or the other side (``circular``).
+PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
+
+SETTINGS_DOC = """Settings (shared by convolve, conv_transpose, explain and the geometry functions):
+
+    - ``stride``, ``dilation``: an int, or one per dimension (``(sH, sW)`` in 2D); at least 1.
+    - ``padding``: an int (every side), one int per dimension (both sides of it), one
+      ``(before, after)`` pair per dimension, ``"valid"`` (none), ``"same"`` (the output keeps
+      the input's size; stride 1 only; an odd total puts the extra cell after, as PyTorch) or
+      ``"full"`` (``dilation*(k-1)`` on each side). A transposed layer takes ints, pairs (the
+      cells it crops from the start and end of its output) and ``"valid"``.
+    - ``padding_mode``: what padding cells hold: ``"zeros"``, ``"reflect"`` (a mirror image
+      without the edge; padding smaller than the input), ``"replicate"`` (copies of the edge) or
+      ``"circular"`` (the other side; padding at most the input size). Transposed: zeros only.
+    - ``groups``: divides in_features and out_features; output features of group ``g`` read
+      only the input features of group ``g``.
+    - ``transposed=True`` with ``output_padding`` (an int or one per dimension, each smaller
+      than the stride or the dilation, cells added at the end): the layer of ``conv_transpose``,
+      whose weight is ``(in_features, out_features // groups, *kernel)``.
+
+    Whole numbers are ints (numpy ints too); floats, even ``2.0``, are refused as in PyTorch.
+    Dtypes (where values are computed): float32 operands give float32; any other mix of bool,
+    int and float operands is computed in float64. Invalid settings, or shapes that do not fit
+    them, raise ``ConvError`` (a ``ValueError``) naming the setting and the rule."""
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def documents_settings(function: _F) -> _F:
+    """Put ``SETTINGS_DOC`` where a docstring says ``{settings}``: one text, every function."""
+    if function.__doc__:
+        function.__doc__ = function.__doc__.replace("{settings}", SETTINGS_DOC)
+    return function
 
 
 def _is_int(value: Any) -> bool:

@@ -524,6 +524,11 @@ def _grid(array: np.ndarray, level: int) -> str:
 
 
 def _params_document(params: ConvParams) -> dict[str, Any]:
+    if params.transposed:  # version 1 holds forward layers only: refuse rather than drop the flag
+        raise SessionError(
+            "params: a transposed layer cannot be saved yet: the session file (version "
+            f"{VERSION}) describes forward layers only"
+        )
     return {
         "ndim": params.ndim,
         "in_features": params.in_features,
