@@ -77,7 +77,8 @@ def check_layer(params: ConvParams, input_shape: Sequence[int]) -> None:
     shape = tuple(int(s) for s in input_shape)
     check_spatial("input", shape[1:])
     check_values("input", shape)
-    check_values("padded input", (shape[0], *params.padded_spatial(shape[1:])))
+    if not params.transposed:  # a transposed layer pads nothing of its input
+        check_values("padded input", (shape[0], *params.padded_spatial(shape[1:])))
     out = params.output_shape_unchecked(shape)
     if all(n > 0 for n in out):
         check_values("output", out)
