@@ -21,6 +21,7 @@ from typing import Any, overload
 import numpy as np
 
 from convstudio.engine.convolve import prepare_operands
+from convstudio.engine.errors import ConvError
 from convstudio.engine.geometry import ZERO, check_output_cell, padded_taps, tap_sources
 from convstudio.engine.params import ConvParams
 
@@ -229,7 +230,12 @@ def explain_checked(
 
     The window calls this on every cursor step; only the output cell is checked here (a cursor
     can be stale for a moment after a settings change), and everything is gathered in one go.
+    A transposed layer's cells are explained by ``explain_transpose_checked``.
     """
+    if params.transposed:
+        raise ConvError(
+            "a transposed layer (transposed=True) is explained by explain_transpose, not explain"
+        )
     out_feature, pos = check_output_cell(params, x.shape, out_feature, position)
     features = params.in_features_of(out_feature)
     sources = tap_sources(params, x.shape[1:], pos)

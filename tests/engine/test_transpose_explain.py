@@ -153,3 +153,12 @@ def test_a_cell_outside_the_output_is_refused(out_feature, position, message) ->
         explain_transpose(
             np.ones((2, 5, 5)), np.ones((2, 3, 3, 3)), out_feature=out_feature, position=position
         )
+
+
+def test_the_forward_explanation_refuses_a_transposed_layer() -> None:
+    from convstudio.engine import ConvParams
+    from convstudio.engine.explain import explain_checked
+
+    params = ConvParams(ndim=1, in_features=1, out_features=1, kernel_size=2, transposed=True)
+    with pytest.raises(ConvError, match="is explained by explain_transpose, not explain"):
+        explain_checked(np.ones((1, 3)), np.ones((1, 1, 2)), None, params, 0, 0)
