@@ -20,7 +20,7 @@ import numpy as np
 
 from convstudio.engine.geometry import check_output_cell, transposed_taps
 from convstudio.engine.params import ConvParams, PaddingSpec, PerDim, documents_settings
-from convstudio.engine.transpose import prepare_transpose_operands
+from convstudio.engine.transpose import prepare_transpose_operands, transpose_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,13 +155,7 @@ def explain_transpose(
     >>> [(t.input_index, t.kernel_index, t.product) for t in e.terms], e.total
     ([((0,), (2,), 100.0), ((1,), (0,), 2.0)], 102.0)
     """
-    settings: dict[str, object] = {
-        "stride": stride,
-        "padding": padding,
-        "output_padding": output_padding,
-        "groups": groups,
-        "dilation": dilation,
-    }
+    settings = transpose_settings(stride, padding, output_padding, groups, dilation)
     x_, w_, b_, params = prepare_transpose_operands(x, weight, bias, settings)
     return explain_transpose_checked(x_, w_, b_, params, out_feature, position)
 

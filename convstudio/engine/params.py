@@ -24,6 +24,9 @@ import numpy as np
 from convstudio.engine.errors import ConvError
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+#: The keyword settings of ``convolve``/``explain`` and of ``conv_transpose``/``explain_transpose``.
+FORWARD_SETTINGS = ("stride", "padding", "dilation", "groups", "padding_mode")
+TRANSPOSED_SETTINGS = ("stride", "padding", "output_padding", "dilation", "groups")
 PADDING_NAMES = ("valid", "same", "full")
 
 Pair = tuple[int, int]
@@ -508,21 +511,8 @@ class ConvParams:
         transposed one. ``geometry_settings`` adds ``transposed`` for the shape and field
         functions.
         """
-        if self.transposed:
-            return {
-                "stride": self.stride,
-                "padding": self.padding,
-                "output_padding": self.output_padding,
-                "dilation": self.dilation,
-                "groups": self.groups,
-            }
-        return {
-            "stride": self.stride,
-            "padding": self.padding,
-            "dilation": self.dilation,
-            "groups": self.groups,
-            "padding_mode": self.padding_mode,
-        }
+        names = TRANSPOSED_SETTINGS if self.transposed else FORWARD_SETTINGS
+        return {name: getattr(self, name) for name in names}
 
     def geometry_settings(self) -> dict[str, Any]:
         """The keywords of ``output_shape``, ``receptive_field`` and ``projective_field``."""

@@ -97,15 +97,22 @@ def conv_transpose(
     >>> y.shape, y.dtype
     ((4, 6, 6), dtype('float32'))
     """
-    settings: dict[str, object] = {
+    settings = transpose_settings(stride, padding, output_padding, groups, dilation)
+    x_, w_, b_, params = prepare_transpose_operands(x, weight, bias, settings)
+    return conv_transpose_checked(x_, w_, b_, params)
+
+
+def transpose_settings(
+    stride: PerDim, padding: PaddingSpec, output_padding: PerDim, groups: int, dilation: PerDim
+) -> dict[str, object]:
+    """The keyword settings of ``conv_transpose`` and ``explain_transpose`` as a dict."""
+    return {
         "stride": stride,
         "padding": padding,
         "output_padding": output_padding,
         "groups": groups,
         "dilation": dilation,
     }
-    x_, w_, b_, params = prepare_transpose_operands(x, weight, bias, settings)
-    return conv_transpose_checked(x_, w_, b_, params)
 
 
 def conv_transpose_checked(

@@ -7,7 +7,6 @@ or the dilation, with or without bias, float64 or float32, integer-valued or ran
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,26 +14,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from convstudio.engine import ConvParams
-
-
-@dataclass
-class TransposedLayer:
-    x: np.ndarray
-    weight: np.ndarray
-    bias: np.ndarray | None
-    settings: dict[str, Any]
-    params: ConvParams
-
-    def __repr__(self) -> str:  # what hypothesis prints for a failing example
-        return (
-            f"TransposedLayer(x.shape={self.x.shape}, weight.shape={self.weight.shape}, "
-            f"bias={self.bias is not None}, dtype={self.x.dtype}, settings={self.settings})"
-        )
-
-    def cells(self) -> list[tuple[int, tuple[int, ...]]]:
-        """Every ``(out_feature, position)`` of the output, in order."""
-        shape = self.params.output_shape(self.x.shape)
-        return [(o, pos) for o in range(shape[0]) for pos in np.ndindex(*shape[1:])]
+from tests.engine.random_layers import Layer
 
 
 @st.composite
@@ -45,7 +25,7 @@ def transposed_layers(
     max_per_group: int = 2,
     symmetric: bool = False,
     dtypes: tuple[type, ...] = (np.float64, np.float32),
-) -> TransposedLayer:
+) -> Layer:
     """A small transposed layer with operands; ``symmetric`` keeps to what PyTorch takes."""
     ndim = draw(st.sampled_from((1, 2))) if ndim is None else ndim
     groups = draw(st.integers(1, 3))
@@ -94,4 +74,4 @@ def transposed_layers(
     )
     out = params.output_shape_unchecked(x.shape)
     assume(all(m >= 1 for m in out[1:]))  # padding may crop the whole output: refused elsewhere
-    return TransposedLayer(x, weight, bias, settings, params)
+    return Layer(x, weight, bias, settings, params)

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 
 from convstudio.engine import ConvError, ConvParams, conv_transpose, output_shape
-from tests.engine.random_transposed import TransposedLayer, transposed_layers
+from tests.engine.random_layers import Layer
+from tests.engine.random_transposed import transposed_layers
 from tests.engine.reference_transpose import reference_conv_transpose
 from tests.torch_oracle import require_torch
 
@@ -18,7 +19,7 @@ from tests.torch_oracle import require_torch
 transpose_mod = importlib.import_module("convstudio.engine.transpose")
 
 
-def reference(layer: TransposedLayer, absolute: bool = False) -> np.ndarray:
+def reference(layer: Layer, absolute: bool = False) -> np.ndarray:
     """The reference result; with ``absolute``, per cell the sum of |terms| (rounding's scale)."""
     f = np.abs if absolute else np.asarray
     bias = None if layer.bias is None else f(layer.bias)
@@ -42,7 +43,7 @@ def assert_close(got: np.ndarray, expected: np.ndarray, magnitude: np.ndarray, d
     assert (err <= rel * magnitude + 1e-300).all(), f"max error {err.max()}"
 
 
-def torch_conv_transpose(layer: TransposedLayer) -> np.ndarray:
+def torch_conv_transpose(layer: Layer) -> np.ndarray:
     """``F.conv_transpose1d/2d`` on one sample, in float64."""
     torch = require_torch()
     import torch.nn.functional as F
@@ -68,7 +69,7 @@ def torch_conv_transpose(layer: TransposedLayer) -> np.ndarray:
 
 @settings(max_examples=150, deadline=None)
 @given(transposed_layers())
-def test_matches_the_reference(layer: TransposedLayer) -> None:
+def test_matches_the_reference(layer: Layer) -> None:
     out = conv_transpose(layer.x, layer.weight, layer.bias, **layer.settings)
     assert out.dtype == layer.x.dtype
     assert_close(out, reference(layer), reference(layer, absolute=True), layer.x.dtype)
@@ -79,7 +80,7 @@ def test_matches_the_reference(layer: TransposedLayer) -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(transposed_layers(max_size=6, max_per_group=3, symmetric=True, dtypes=(np.float64,)))
-def test_matches_torch(layer: TransposedLayer) -> None:
+def test_matches_torch(layer: Layer) -> None:
     expected = torch_conv_transpose(layer)
     out = conv_transpose(layer.x, layer.weight, layer.bias, **layer.settings)
     assert_close(out, expected, reference(layer, absolute=True), np.float64)
@@ -109,7 +110,7 @@ def test_larger_layers_match_torch(
         "dilation": dilation,
     }
     params = ConvParams.from_shapes(x.shape, w.shape, bias=True, transposed=True, **s)
-    layer = TransposedLayer(x, w, b, s, params)
+    layer = Layer(x, w, b, s, params)
     expected = torch_conv_transpose(layer)
     out = conv_transpose(x, w, b, **s)
     scale = np.abs(expected).max()

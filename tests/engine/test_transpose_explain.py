@@ -16,11 +16,12 @@ from convstudio.engine import (
     receptive_field,
 )
 from convstudio.engine.explain_transpose import explain_transpose_checked
-from tests.engine.random_transposed import TransposedLayer, transposed_layers
+from tests.engine.random_layers import Layer, output_cells
+from tests.engine.random_transposed import transposed_layers
 from tests.engine.reference_transpose import reference_conv_transpose
 
 
-def reference_terms(layer: TransposedLayer) -> dict[tuple[int, ...], list[tuple]]:
+def reference_terms(layer: Layer) -> dict[tuple[int, ...], list[tuple]]:
     terms: dict[tuple[int, ...], list[tuple]] = {}
     p = layer.params
     reference_conv_transpose(
@@ -37,7 +38,7 @@ def reference_terms(layer: TransposedLayer) -> dict[tuple[int, ...], list[tuple]
     return terms
 
 
-def explained(layer: TransposedLayer, out_feature: int, position: tuple[int, ...]):
+def explained(layer: Layer, out_feature: int, position: tuple[int, ...]):
     return explain_transpose_checked(
         layer.x,
         layer.weight,
@@ -50,10 +51,10 @@ def explained(layer: TransposedLayer, out_feature: int, position: tuple[int, ...
 
 @settings(max_examples=80, deadline=None)
 @given(transposed_layers())
-def test_the_terms_are_the_reference_terms_and_the_total_the_output(layer: TransposedLayer) -> None:
+def test_the_terms_are_the_reference_terms_and_the_total_the_output(layer: Layer) -> None:
     out = conv_transpose(layer.x, layer.weight, layer.bias, **layer.settings).astype(np.float64)
     expected_terms = reference_terms(layer)
-    for out_feature, position in layer.cells():
+    for out_feature, position in output_cells(layer):
         e = explained(layer, out_feature, position)
         got = sorted((t.in_feature, t.input_index, t.kernel_index, t.product) for t in e.terms)
         want = sorted(expected_terms.get((out_feature, *position), []))
@@ -68,9 +69,9 @@ def test_the_terms_are_the_reference_terms_and_the_total_the_output(layer: Trans
 
 @settings(max_examples=60, deadline=None)
 @given(transposed_layers())
-def test_each_term_names_its_cells(layer: TransposedLayer) -> None:
+def test_each_term_names_its_cells(layer: Layer) -> None:
     p = layer.params
-    out_feature, position = layer.cells()[-1]
+    out_feature, position = output_cells(layer)[-1]
     e = explained(layer, out_feature, position)
     first_out = p.group_of(out_feature) * p.out_per_group
     for t in e.terms:
@@ -86,10 +87,10 @@ def test_each_term_names_its_cells(layer: TransposedLayer) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(transposed_layers())
-def test_fields_are_the_cells_explain_reads_and_each_others_inverse(layer: TransposedLayer) -> None:
+def test_fields_are_the_cells_explain_reads_and_each_others_inverse(layer: Layer) -> None:
     shapes = (layer.x.shape, layer.weight.shape)
     readers: dict[tuple[int, tuple[int, ...]], list] = {}
-    for out_feature, position in layer.cells():
+    for out_feature, position in output_cells(layer):
         field = receptive_field(
             *shapes, out_feature=out_feature, position=position, transposed=True, **layer.settings
         )
