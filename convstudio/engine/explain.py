@@ -11,8 +11,7 @@ objects are built lazily: a 512-feature layer with a 64x64 kernel has two millio
 panel only ever shows a few of them per feature.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: help() shows the signature's types evaluated.
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from math import prod
@@ -23,7 +22,13 @@ import numpy as np
 from convstudio.engine.convolve import prepare_operands
 from convstudio.engine.errors import ConvError
 from convstudio.engine.geometry import ZERO, check_output_cell, padded_taps, tap_sources
-from convstudio.engine.params import ConvParams
+from convstudio.engine.params import (
+    ConvParams,
+    PaddingMode,
+    PaddingSpec,
+    PerDim,
+    documents_settings,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,23 +189,27 @@ class Explanation:
     total: float
 
 
+@documents_settings
 def explain(
-    x: Any,
-    weight: Any,
-    bias: Any = None,
+    x: np.ndarray | Sequence[object],
+    weight: np.ndarray | Sequence[object],
+    bias: np.ndarray | Sequence[float] | None = None,
     *,
     out_feature: int,
-    position: Any,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
+    position: int | Sequence[int],
+    stride: PerDim = 1,
+    padding: PaddingSpec = 0,
+    dilation: PerDim = 1,
     groups: int = 1,
-    padding_mode: str = "zeros",
+    padding_mode: PaddingMode = "zeros",
 ) -> Explanation:
     """Break output cell ``[out_feature, *position]`` of ``convolve(...)`` into its terms.
 
     Takes the same operands and settings as ``convolve``; ``position`` is a tuple (an int is
     accepted for 1D). Raises ``ConvError`` for invalid settings or a cell outside the output.
+    A transposed layer's cells are explained by ``explain_transpose``.
+
+    {settings}
 
     >>> import numpy as np
     >>> e = explain(np.arange(5.0)[None], np.ones((1, 1, 3)), out_feature=0, position=1)

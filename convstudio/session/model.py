@@ -92,9 +92,7 @@ def check_layout(
         params.check_input_shape(in_shape)
     except ConvError as error:
         text = str(error)
-        raise SessionError(
-            text if text.startswith(("input", "padded input", "output")) else f"params: {text}"
-        ) from None
+        raise SessionError(text if text.startswith("input") else f"params: {text}") from None
 
 
 def check_finite(name: str, array: np.ndarray) -> None:

@@ -20,6 +20,7 @@ import convstudio.engine
 from convstudio.engine import (
     PADDING_MODES,
     conv_transpose,
+    explain,
     explain_transpose,
     output_shape,
     projective_field,
@@ -43,6 +44,7 @@ DOCUMENTED: list[Callable[..., object]] = [
     receptive_field,
     projective_field,
     conv_transpose,
+    explain,
     explain_transpose,
 ]
 
