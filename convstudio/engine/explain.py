@@ -11,8 +11,7 @@ objects are built lazily: a 512-feature layer with a 64x64 kernel has two millio
 panel only ever shows a few of them per feature.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: help() shows the signature's types evaluated.
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from math import prod
@@ -21,8 +20,15 @@ from typing import Any, overload
 import numpy as np
 
 from convstudio.engine.convolve import prepare_operands
+from convstudio.engine.errors import ConvError
 from convstudio.engine.geometry import ZERO, check_output_cell, padded_taps, tap_sources
-from convstudio.engine.params import ConvParams
+from convstudio.engine.params import (
+    ConvParams,
+    PaddingMode,
+    PaddingSpec,
+    PerDim,
+    documents_settings,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,23 +189,27 @@ class Explanation:
     total: float
 
 
+@documents_settings
 def explain(
-    x: Any,
-    weight: Any,
-    bias: Any = None,
+    x: np.ndarray | Sequence[object],
+    weight: np.ndarray | Sequence[object],
+    bias: np.ndarray | Sequence[float] | None = None,
     *,
     out_feature: int,
-    position: Any,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
+    position: int | Sequence[int],
+    stride: PerDim = 1,
+    padding: PaddingSpec = 0,
+    dilation: PerDim = 1,
     groups: int = 1,
-    padding_mode: str = "zeros",
+    padding_mode: PaddingMode = "zeros",
 ) -> Explanation:
     """Break output cell ``[out_feature, *position]`` of ``convolve(...)`` into its terms.
 
     Takes the same operands and settings as ``convolve``; ``position`` is a tuple (an int is
     accepted for 1D). Raises ``ConvError`` for invalid settings or a cell outside the output.
+    A transposed layer's cells are explained by ``explain_transpose``.
+
+    {settings}
 
     >>> import numpy as np
     >>> e = explain(np.arange(5.0)[None], np.ones((1, 1, 3)), out_feature=0, position=1)
@@ -229,13 +239,19 @@ def explain_checked(
 
     The window calls this on every cursor step; only the output cell is checked here (a cursor
     can be stale for a moment after a settings change), and everything is gathered in one go.
+    A transposed layer's cells are explained by ``explain_transpose_checked``.
     """
+    if params.transposed:
+        raise ConvError(
+            "a transposed layer (transposed=True) is explained by explain_transpose, not explain"
+        )
     out_feature, pos = check_output_cell(params, x.shape, out_feature, position)
     features = params.in_features_of(out_feature)
     sources = tap_sources(params, x.shape[1:], pos)
     valid = [s != ZERO for s in sources]
     grids = np.ix_(*(np.where(v, s, 0) for v, s in zip(valid, sources)))
-    values = x[features.start : features.stop][(slice(None), *grids)].astype(np.float64)
+    cells: tuple[slice | np.ndarray, ...] = (slice(None), *grids)
+    values = x[features.start : features.stop][cells].astype(np.float64)
     if not all(v.all() for v in valid):  # only in zeros mode: some taps read padding zeros
         inside = np.ones(values.shape[1:], dtype=bool)
         for d, v in enumerate(valid):

@@ -5,15 +5,21 @@ The same maps drive the convolution (which gathers the padded input through them
 padding gives them), so all three agree on what a padding cell holds.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: help() shows these signatures' types evaluated
+# (``int | Sequence[int] | ndarray``), not the aliases' names.
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from convstudio.engine.errors import ConvError
-from convstudio.engine.params import ConvParams
+from convstudio.engine.params import (
+    ConvParams,
+    PaddingMode,
+    PaddingSpec,
+    PerDim,
+    documents_settings,
+)
 
 #: Marks a padded cell that holds a zero rather than a copy of an input cell.
 ZERO = -1
@@ -49,20 +55,53 @@ def source_maps(params: ConvParams, spatial: Sequence[int]) -> tuple[np.ndarray,
     )
 
 
-def params_for(input_shape: Sequence[int], weight_shape: Sequence[int], settings: dict[str, Any]):
+def params_for(
+    input_shape: Sequence[int], weight_shape: Sequence[int], settings: dict[str, Any]
+) -> ConvParams:
     """Validated ``ConvParams`` for arrays of these shapes and keyword settings.
 
     ``bias`` may be given as a flag; it only matters for what the caller does with the result.
+    ``transposed=True`` (with ``output_padding``) describes a transposed layer.
     """
     settings = dict(settings)
     bias = bool(settings.pop("bias", True))
     return ConvParams.from_shapes(input_shape, weight_shape, bias=bias, **settings)
 
 
+@documents_settings
 def output_shape(
-    input_shape: Sequence[int], weight_shape: Sequence[int], **settings: Any
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    *,
+    stride: PerDim = 1,
+    padding: PaddingSpec = 0,
+    dilation: PerDim = 1,
+    groups: int = 1,
+    padding_mode: PaddingMode = "zeros",
+    transposed: bool = False,
+    output_padding: PerDim = 0,
 ) -> tuple[int, ...]:
-    """``(out_features, *out_spatial)`` of ``convolve`` for arrays of these shapes."""
+    """``(out_features, *out_spatial)`` of ``convolve`` (or ``conv_transpose``) on these shapes.
+
+    ``input_shape`` is ``(in_features, L)`` or ``(in_features, H, W)``; ``weight_shape`` is
+    ``(out_features, in_features // groups, *kernel)``, or for ``transposed=True``
+    ``(in_features, out_features // groups, *kernel)``. Each output size is
+    ``(n + before + after - dilation*(k-1) - 1) // stride + 1``, for a transposed layer
+    ``(n - 1)*stride - before - after + dilation*(k-1) + output_padding + 1``. Nothing is
+    allocated: the shapes alone decide.
+
+    {settings}
+
+    >>> output_shape((3, 32, 32), (8, 3, 5, 5), stride=2, padding="valid")
+    (8, 14, 14)
+    >>> output_shape((1, 10), (4, 1, 3), padding=((2, 0),), dilation=2)
+    (4, 8)
+    >>> output_shape((8, 14, 14), (8, 3, 5, 5), stride=2, transposed=True, output_padding=1)
+    (3, 32, 32)
+    """
+    settings = _settings(
+        stride, padding, dilation, groups, padding_mode, transposed, output_padding
+    )
     params = params_for(input_shape, weight_shape, settings)
     return params.output_shape(input_shape)
 
@@ -152,6 +191,28 @@ def tap_sources(
     return tuple(m[t] for m, t in zip(maps, padded_taps(params, position)))
 
 
+def transposed_taps(
+    params: ConvParams, spatial: Sequence[int], position: Sequence[int]
+) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """A transposed layer: per dimension, the ``(input indices, kernel indices)`` that meet.
+
+    Input cell ``i`` spreads its value times kernel cell ``k`` onto output ``i*stride +
+    k*dilation - before``, so output cell ``o`` gathers the pairs with ``i*stride + k*dilation
+    = o + before`` and ``0 <= i < n``, input indices ascending. The cell's sum runs over the
+    outer product of these pairs (per dimension), for every input feature of the output
+    feature's group; an output cell that only the output_padding made gets no pairs.
+    """
+    pairs = []
+    for o, n, (before, _), s, k, d in zip(
+        position, spatial, params.padding, params.stride, params.kernel_size, params.dilation
+    ):
+        kernel = np.arange(k, dtype=np.intp)
+        reach = int(o) + before - kernel * d  # = i * stride
+        ok = (reach % s == 0) & (reach >= 0) & (reach < int(n) * s)
+        pairs.append((reach[ok][::-1] // s, kernel[ok][::-1]))  # input cells ascending
+    return tuple(pairs)
+
+
 def receptive_axes(
     params: ConvParams, spatial: Sequence[int], position: Sequence[int]
 ) -> tuple[np.ndarray, ...]:
@@ -160,6 +221,8 @@ def receptive_axes(
     The receptive field of the cell is the outer product of these arrays (the same in every input
     feature the output feature reads); an empty array means the cell reads only padding zeros.
     """
+    if params.transposed:
+        return tuple(np.unique(i) for i, _ in transposed_taps(params, spatial, position))
     return tuple(np.unique(s[s != ZERO]) for s in tap_sources(params, spatial, position))
 
 
@@ -173,6 +236,19 @@ def projective_axes(
     product of these arrays, for every output feature of the input feature's group.
     """
     out_spatial = params.output_shape_unchecked((params.in_features, *spatial))[1:]
+    if params.transposed:  # input i spreads onto i*stride + k*dilation - before
+        spread = []
+        for p, n_out, (before, _), k, s, d in zip(
+            position,
+            out_spatial,
+            params.padding,
+            params.kernel_size,
+            params.stride,
+            params.dilation,
+        ):
+            o = int(p) * s + np.arange(k, dtype=np.intp) * d - before
+            spread.append(np.unique(o[(o >= 0) & (o < n_out)]))
+        return tuple(spread)
     axes = []
     for m, p, n_out, k, s, d in zip(
         source_maps(params, spatial),
@@ -198,41 +274,85 @@ def _cells(axes: Sequence[np.ndarray]) -> list[tuple[int, ...]]:
     return [tuple(c) for c in np.stack([g.ravel() for g in grids], axis=1).tolist()]
 
 
+@documents_settings
 def receptive_field(
     input_shape: Sequence[int],
     weight_shape: Sequence[int],
     *,
     out_feature: int,
-    position: Any,
-    **settings: Any,
+    position: int | Sequence[int],
+    stride: PerDim = 1,
+    padding: PaddingSpec = 0,
+    dilation: PerDim = 1,
+    groups: int = 1,
+    padding_mode: PaddingMode = "zeros",
+    transposed: bool = False,
+    output_padding: PerDim = 0,
 ) -> dict[int, list[tuple[int, ...]]]:
     """The real input cells one output cell reads: ``{in_feature: [input positions]}``.
 
-    Keys are the input features the output feature reads (its group), in order. Each list holds
-    every input cell whose value enters the sum, in reading order and without duplicates; with
-    reflect, replicate or circular padding that includes the cells the padding copied into the
-    kernel's reach. Zeros from padding are not cells and are not listed. A cell is listed even
-    when its weight happens to be zero: the field is a matter of geometry, not of values.
+    ``position`` is the output cell (a tuple; an int in 1D). Keys are the input features the
+    output feature reads (its group), in order. Each list holds every input cell whose value
+    enters the sum, in reading order and without duplicates; with reflect, replicate or circular
+    padding that includes the cells the padding copied into the kernel's reach. Zeros from
+    padding are not cells and are not listed. A cell is listed even when its weight happens to
+    be zero: the field is a matter of geometry, not of values. For a transposed layer these are
+    the input cells whose spread reaches the output cell (none for a cell only output_padding
+    made). An output cell outside the output raises ``ConvError``.
+
+    {settings}
+
+    >>> receptive_field((1, 5, 5), (1, 1, 3, 3), out_feature=0, position=(0, 0), padding=1)
+    {0: [(0, 0), (0, 1), (1, 0), (1, 1)]}
+    >>> receptive_field((2, 6), (2, 1, 2), out_feature=1, position=2, stride=2, groups=2)
+    {1: [(4,), (5,)]}
+    >>> receptive_field((1, 4), (1, 1, 3), out_feature=0, position=4, stride=2, transposed=True)
+    {0: [(1,), (2,)]}
     """
+    settings = _settings(
+        stride, padding, dilation, groups, padding_mode, transposed, output_padding
+    )
     params = params_for(input_shape, weight_shape, settings)
     out_feature, pos = check_output_cell(params, input_shape, out_feature, position)
     cells = _cells(receptive_axes(params, input_shape[1:], pos))
     return {f: list(cells) for f in params.in_features_of(out_feature)}
 
 
+@documents_settings
 def projective_field(
     input_shape: Sequence[int],
     weight_shape: Sequence[int],
     *,
     in_feature: int,
-    position: Any,
-    **settings: Any,
+    position: int | Sequence[int],
+    stride: PerDim = 1,
+    padding: PaddingSpec = 0,
+    dilation: PerDim = 1,
+    groups: int = 1,
+    padding_mode: PaddingMode = "zeros",
+    transposed: bool = False,
+    output_padding: PerDim = 0,
 ) -> list[tuple[int, tuple[int, ...]]]:
     """The output cells that read one input cell: ``[(out_feature, out_position), ...]``.
 
-    Ordered by output feature, then position in reading order. Padding copies count (see
-    ``projective_axes``), so the inverse of ``receptive_field`` holds in every padding mode.
+    ``position`` is the input cell (a tuple; an int in 1D). Ordered by output feature, then
+    position in reading order; every output feature of the input feature's group is listed.
+    Padding copies count (see ``projective_axes``), so this is the inverse of
+    ``receptive_field`` in every padding mode, and for a transposed layer (where these are the
+    cells the input cell spreads onto). A cell outside the input raises ``ConvError``.
+
+    {settings}
+
+    >>> projective_field((1, 5), (2, 1, 3), in_feature=0, position=0, padding="same")
+    [(0, (0,)), (0, (1,)), (1, (0,)), (1, (1,))]
+    >>> projective_field((1, 4, 4), (1, 1, 2, 2), in_feature=0, position=(3, 3), stride=2)
+    [(0, (1, 1))]
+    >>> projective_field((1, 3), (1, 1, 3), in_feature=0, position=1, transposed=True, padding=1)
+    [(0, (0,)), (0, (1,)), (0, (2,))]
     """
+    settings = _settings(
+        stride, padding, dilation, groups, padding_mode, transposed, output_padding
+    )
     params = params_for(input_shape, weight_shape, settings)
     if not isinstance(in_feature, (int, np.integer)) or isinstance(in_feature, (bool, np.bool_)):
         raise ConvError(f"in_feature={in_feature!r} must be a whole number")
@@ -245,3 +365,24 @@ def projective_field(
     group = in_feature // params.in_per_group
     outs = range(group * params.out_per_group, (group + 1) * params.out_per_group)
     return [(o, c) for o in outs for c in cells]
+
+
+def _settings(
+    stride: PerDim,
+    padding: PaddingSpec,
+    dilation: PerDim,
+    groups: int,
+    padding_mode: PaddingMode,
+    transposed: bool,
+    output_padding: PerDim,
+) -> dict[str, Any]:
+    """The keyword settings of the public functions, as ``params_for`` takes them."""
+    return {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "groups": groups,
+        "padding_mode": padding_mode,
+        "transposed": transposed,
+        "output_padding": output_padding,
+    }

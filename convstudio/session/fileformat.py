@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from convstudio.engine import limits
 from convstudio.engine.errors import ConvError
 from convstudio.engine.params import FIELD_NAMES, ConvParams
+from convstudio.session import limits
 from convstudio.session.errors import SessionError
 from convstudio.session.model import (
     Cursor,
@@ -224,12 +224,14 @@ def _params(value: Any) -> ConvParams:
         for name in ("kernel_size", "stride", "dilation")
     }
     try:
-        return ConvParams(
+        layer = ConvParams(
             **settings,
             padding=tuple(tuple(p) for p in padding),
             padding_mode=mode,
             bias=bias,
         )
+        limits.check_params(layer)
+        return layer
     except ConvError as error:
         raise SessionError(f"params: {error}") from None
 
@@ -522,6 +524,11 @@ def _grid(array: np.ndarray, level: int) -> str:
 
 
 def _params_document(params: ConvParams) -> dict[str, Any]:
+    if params.transposed:  # version 1 holds forward layers only: refuse rather than drop the flag
+        raise SessionError(
+            "params: a transposed layer cannot be saved yet: the session file (version "
+            f"{VERSION}) describes forward layers only"
+        )
     return {
         "ndim": params.ndim,
         "in_features": params.in_features,

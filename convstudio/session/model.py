@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from convstudio.engine import limits
 from convstudio.engine.convolve import convolve_checked
 from convstudio.engine.errors import ConvError
 from convstudio.engine.params import ConvParams
+from convstudio.session import limits
 from convstudio.session.errors import SessionError
 
 #: The three arrays of a session, in file order.
@@ -88,6 +88,7 @@ def check_layout(
             f"bias: shape {b_shape} does not match params, expected {params.bias_shape}"
         )
     try:
+        limits.check_layer(params, in_shape)
         params.check_input_shape(in_shape)
     except ConvError as error:
         text = str(error)
@@ -439,6 +440,7 @@ class Session:
         if not isinstance(spatial, Sequence) or not all(_is_int(n) for n in spatial):
             raise ConvError(f"input size {spatial!r} must be whole numbers")
         shape = (params.in_features, *(int(n) for n in spatial))
+        limits.check_layer(params, shape)
         params.check_input_shape(shape)
         ndim = params.ndim
         session = dataclasses.replace(

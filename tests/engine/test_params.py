@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from convstudio.engine import ConvError, ConvParams, convolve, explain, output_shape
+from convstudio.engine import ConvError, ConvParams, convolve, explain
 
 X1, W1 = np.ones((2, 6)), np.ones((3, 2, 3))
 X2, W2 = np.ones((2, 6, 6)), np.ones((3, 2, 3, 3))
@@ -57,7 +57,7 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
         conv(np.ones((4, 5, 5)), np.ones((3, 2, 3, 3)), groups=2),
         r"^groups=2 does not divide out_features=3$",
     ),
-    ("groups zero", conv(X2, W2, groups=0), r"^groups=0 must be a whole number of at"),
+    ("groups zero", conv(X2, W2, groups=0), r"^groups=0 must be at least 1$"),
     ("groups float", lambda: params(groups=1.5), r"^groups=1.5 must be a whole number$"),
     # stride, dilation, kernel
     ("stride zero", conv(X2, W2, stride=0), r"^stride=0 must be positive$"),
@@ -67,7 +67,8 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
     (
         "stride length",
         conv(X2, W2, stride=(1, 1, 1)),
-        r"^stride=\(1, 1, 1\) has 3 entries; a 2D layer needs 2$",
+        r"^stride=\(1, 1, 1\) has 3 entries; a 2D layer needs 2, one for the height and one for "
+        r"the width$",
     ),
     ("dilation zero", conv(X1, W1, dilation=0), r"^dilation=0 must be positive$"),
     ("dilation negative", lambda: params(dilation=-2), r"^dilation=-2 must be positive$"),
@@ -75,7 +76,7 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
     (
         "kernel zero in weight",
         conv(X2, np.ones((3, 2, 0, 3))),
-        r"^kernel_size=\(0, 3\) must be positive$",
+        r"^kernel_size=\(0, 3\) must be positive: the entry for the height \(dimension 0\) is 0$",
     ),
     # padding
     ("padding negative", conv(X2, W2, padding=-1), r"^padding=-1 must not be negative"),
@@ -92,12 +93,14 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
     (
         "padding length",
         conv(X2, W2, padding=(1, 1, 1)),
-        r"^padding=\(1, 1, 1\) has 3 entries; a 2D layer needs 2$",
+        r"^padding=\(1, 1, 1\) has 3 entries; a 2D layer needs 2, one for the height and one "
+        r"for the width$",
     ),
     (
         "padding amounts flat in 1D",
         conv(X1, W1, padding=(0, 2)),
-        r"^padding=\(0, 2\) has 2 entries; a 1D layer needs 1 \(for amounts before and after, "
+        r"^padding=\(0, 2\) has 2 entries; a 1D layer needs 1 \(the length\) \(for amounts before "
+        r"and after, "
         r"write padding=\(\(0, 2\),\)\)$",
     ),
     (
@@ -108,9 +111,15 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
     (
         "padding pair length",
         conv(X2, W2, padding=((1, 1, 1), (0, 0))),
-        r"each entry must be a whole number or a \(before, after\) pair, got \(1, 1, 1\)$",
+        r"^padding=\(\(1, 1, 1\), \(0, 0\)\): the entry for the height \(dimension 0\) must be a "
+        r"whole number or a \(before, after\) pair of whole numbers, got \(1, 1, 1\)$",
     ),
-    ("padding float", conv(X1, W1, padding=1.0), r"^padding=1.0 must be a whole number"),
+    (
+        "padding float",
+        conv(X1, W1, padding=1.0),
+        r"^padding=1.0 is a float; padding takes whole numbers as ints, as in PyTorch: write "
+        r"padding=1$",
+    ),
     (
         "padding mode",
         conv(X2, W2, padding=1, padding_mode="mirror"),
@@ -125,7 +134,8 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
     (
         "kernel larger than padded input",
         conv(np.ones((2, 2, 6)), W2, padding=(0, 1)),
-        r"^kernel_size=3 with dilation=1 spans 3 cells along dimension 0, larger than the padded "
+        r"^kernel_size=3 with dilation=1 spans 3 cells along the height \(dimension 0\), "
+        r"larger than the padded "
         r"input \(2 \+ padding 0\+0 = 2\)$",
     ),
     (
@@ -138,7 +148,7 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
         "reflect padding not smaller than input",
         conv(np.ones((2, 3, 6)), W2, padding=3, padding_mode="reflect"),
         r"^padding_mode='reflect' needs padding smaller than the input: padding \(3, 3\) along "
-        r"dimension 0 is not smaller than the input size 3$",
+        r"the height \(dimension 0\) is not smaller than the input size 3$",
     ),
     (
         "reflect 1D",
@@ -148,7 +158,8 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
     (
         "circular wrapping more than once",
         conv(np.ones((2, 6, 3)), W2, padding=4, padding_mode="circular"),
-        r"^padding_mode='circular' cannot wrap more than once: padding \(4, 4\) along dimension 1 "
+        r"^padding_mode='circular' cannot wrap more than once: padding \(4, 4\) along the "
+        r"width \(dimension 1\) "
         r"is larger than the input size 3$",
     ),
     # shapes
@@ -206,45 +217,6 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
         r"^bias of dtype complex64 must hold real numbers$",
     ),
     ("text input", conv([["a", "b"]], W1), r"^input of dtype <U1 must hold real"),
-    # limits
-    ("in features", lambda: params(in_features=513), r"^in_features=513 is over the limit of 512$"),
-    (
-        "out features",
-        lambda: params(out_features=513),
-        r"^out_features=513 is over the limit of 512",
-    ),
-    (
-        "2D size",
-        lambda: output_shape((1, 4097, 10), (1, 1, 3, 3)),
-        r"^input size 4097x10 is over the limit of 4,096 per side$",
-    ),
-    (
-        "1D size",
-        lambda: output_shape((1, 1_000_001), (1, 1, 3)),
-        r"^input size 1000001 is over the limit of 1,000,000 per side$",
-    ),
-    (
-        "input values",
-        lambda: output_shape((4, 4096, 4096), (1, 4, 3, 3)),
-        r"^input of shape 4x4096x4096 has 67,108,864 values, over the limit of 64,000,000$",
-    ),
-    (
-        "padded input values",
-        lambda: output_shape((1, 4000, 4000), (1, 1, 3, 3), padding=2100),
-        r"^padded input of shape 1x8200x8200 has 67,240,000 values, over the limit of 64,000,000",
-    ),
-    (
-        "output values",
-        lambda: output_shape((1, 4096, 4096), (8, 1, 1, 1)),
-        r"^output of shape 8x4096x4096 has 134,217,728 values, over the limit of 64,000,000$",
-    ),
-    (
-        "weight values",
-        lambda: params(in_features=512, out_features=512, kernel_size=64),
-        r"^weight of shape 512x512x64x64 has 1,073,741,824 values, over the limit",
-    ),
-    ("kernel side", lambda: params(kernel_size=65), r"^kernel_size=65 is over the limit of 64$"),
-    ("padding amount", lambda: params(padding=4097), r"^padding=4097 is over the limit of 4,096$"),
 ]
 
 
@@ -277,16 +249,6 @@ def huge(shape: tuple[int, ...], dtype: type = np.int64) -> np.ndarray:
 
 
 HUGE_CASES = [
-    ("size per side", lambda: (huge((1, 4097, 4096)), huge((1, 1, 3, 3))), {}, "over the limit"),
-    ("input values", lambda: (huge((5, 4096, 4096)), huge((1, 5, 3, 3))), {}, "64,000,000"),
-    ("features", lambda: (huge((513, 64, 64)), huge((2, 513, 3, 3))), {}, "in_features=513"),
-    (
-        "padded values",
-        lambda: (huge((3, 4096, 4096)), huge((1, 3, 3, 3))),
-        {"padding": 1024},
-        "padded input",
-    ),
-    ("output values", lambda: (huge((1, 4096, 4096)), huge((8, 1, 1, 1))), {}, "output of shape"),
     (
         "kernel larger",
         lambda: (huge((512, 2, 4096)), huge((1, 512, 3, 3))),

@@ -18,8 +18,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from convstudio.engine import ConvParams, limits
-from convstudio.session import Cursor, Session, SessionError, dumps, fileformat, load, loads, save
+from convstudio.engine import ConvParams
+from convstudio.session import (
+    Cursor,
+    Session,
+    SessionError,
+    dumps,
+    fileformat,
+    limits,
+    load,
+    loads,
+    save,
+)
 from convstudio.session.fileformat import FORMAT, MAX_FILE_BYTES, VERSION
 
 
@@ -256,8 +266,8 @@ MALFORMED_DOCS["kernel too big"] = (
         d["params"].update(padding=[[0, 0], [0, 0]], kernel_size=[3, 9])
         or d.update(weight=np.zeros((3, 2, 3, 9)).tolist())
     ),
-    "params: kernel_size=9 with dilation=1 spans 9 cells along dimension 1, larger than the "
-    "padded input",
+    "params: kernel_size=9 with dilation=1 spans 9 cells along the width (dimension 1), larger "
+    "than the padded input",
 )
 
 

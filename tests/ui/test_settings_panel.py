@@ -233,7 +233,7 @@ def test_every_control_has_a_tooltip(panel):
 
 
 def test_spin_ranges_come_from_the_limits(panel):
-    from convstudio.engine import limits
+    from convstudio.session import limits
 
     assert panel.in_spin.maximum() == limits.MAX_FEATURES
     assert panel.kernel_spins[0].maximum() == limits.MAX_KERNEL

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from convstudio.engine import limits
 from convstudio.engine.errors import ConvError
 from convstudio.engine.params import PADDING_MODES, ConvParams, resolve_padding
+from convstudio.session import limits
 
 PADDING_CHOICES = ("valid", "same", "full", "custom")
 
@@ -477,6 +477,7 @@ class LayerSettingsPanel(QWidget):
             bias=self.bias_box.isChecked(),
         )
         spatial = tuple(self.size_spins[d].value() for d in axes)
+        limits.check_layer(params, (params.in_features, *spatial))
         params.check_input_shape((params.in_features, *spatial))
         return params, spatial
 
