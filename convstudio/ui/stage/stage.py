@@ -120,6 +120,7 @@ class LayerStage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroll = scroll
+        self.setFocusProxy(scroll)  # the keyboard "on the stage": arrows scroll, nothing changes
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
@@ -162,6 +163,12 @@ class LayerStage(QWidget):
             self._mark_inputs()
             self._frame_outputs()
         self._update_highlights()
+
+    def show_start(self) -> None:
+        """Scroll to the top left and take the keyboard: where a file just opened starts."""
+        self.scroll.horizontalScrollBar().setValue(0)
+        self.scroll.verticalScrollBar().setValue(0)
+        self.setFocus()
 
     def set_hover(self, term: Term | None) -> None:
         """Light the input cell and kernel cell of the term under the pointer in the arithmetic."""
