@@ -30,8 +30,6 @@ Index = QModelIndex | QPersistentModelIndex
 _TINT_STEPS = 64
 _SELECTED = QStyle.StateFlag.State_Selected.value
 _HAS_FOCUS = QStyle.StateFlag.State_HasFocus.value
-#: An editor is at least this wide, so that a long number can be typed into a small cell.
-_MIN_EDITOR_WIDTH = 84
 
 
 class CellDelegate(QStyledItemDelegate):
@@ -111,13 +109,8 @@ class CellDelegate(QStyledItemDelegate):
             editor.selectAll()
 
     def updateEditorGeometry(self, editor: QWidget, option: QStyleOptionViewItem, index: Index):
-        rect = QRect(option.rect)
-        if rect.width() < _MIN_EDITOR_WIDTH:
-            grow = _MIN_EDITOR_WIDTH - rect.width()
-            rect.adjust(-(grow // 2), 0, grow - grow // 2, 0)
-            if rect.left() < 0:
-                rect.moveLeft(0)
-        editor.setGeometry(rect)
+        # Exactly the cell: a wider editor covers the neighbours the user is reading.
+        editor.setGeometry(option.rect)
 
     def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
         """Hand the text to the grid; the model itself is never written by an edit."""
