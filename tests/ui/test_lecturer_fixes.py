@@ -13,12 +13,15 @@ from PySide6.QtGui import QColor, QFontMetrics, QImage, QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QStyle
 
 from convstudio.session.examples import list_examples, load_example
+from convstudio.session.overflow import overflow_message
 from convstudio.ui.grids.numbers_view import NumbersView
 from convstudio.ui.shell.keys import EXTRA_REDO_KEYS, unique_sequences
+from convstudio.ui.style.palette import role_color, theme_of
 from convstudio.ui.style.theme import theme_controller
 from tests.ui.window_driver import (
     close_window,
     enter_value,
+    session_output,
     shortcut,
     show_window,
     type_into_cell,
@@ -357,3 +360,53 @@ def test_the_lock_is_off_for_a_layer_that_is_not_square(qtbot, window):
     assert not window.settings_panel.lock_box.isChecked()
     open_example(qtbot, window, "04-")
     assert window.settings_panel.lock_box.isChecked()
+
+
+# -- 3. overflow -------------------------------------------------------------------------------
+
+
+def cell_pixels(grid, row: int, col: int) -> np.ndarray:
+    """The rendered pixels of one padded cell of a numbers grid."""
+    view = grid.active_view()
+    image = pixels(view.viewport())
+    rect = view.cell_viewport_rect(row, col)
+    return image[rect.top() : rect.bottom() + 1, rect.left() : rect.right() + 1]
+
+
+def has_colour(image: np.ndarray, colour: QColor) -> bool:
+    target = np.array([colour.red(), colour.green(), colour.blue()])
+    return bool((image.reshape(-1, 3) == target).all(axis=1).any())
+
+
+# numpy warns as it overflows (the engine computes infinity as torch does; silencing that warning
+# is the engine's part): here the warning must not fail the worker's job.
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_an_overflowing_output_is_marked_and_said(qtbot, themed_window):
+    window = themed_window
+    grid = window.stage.input_card(0).grid
+    # Input 0, column 1, rows 1 and 2: kernel 0's +1 column reads both at output column 2.
+    enter_value(qtbot, window, grid, 2, 2, "1e308")
+    enter_value(qtbot, window, grid, 3, 2, "1e308")
+    qtbot.waitUntil(window.output_is_current)
+    output = session_output(window.document.session)
+    assert np.isposinf(output[0, 1, 2]) and np.isneginf(output[0, 1, 0])
+    assert "overflowed" in window.statusBar().currentMessage()
+    shown = window.stage.output_card(0).grid
+    model = shown.active_view().model()
+    assert model.data(model.index(1, 2)) == "∞"
+    assert model.data(model.index(1, 0)) == "−∞"
+    marker = role_color("nonfinite", theme_of(shown))
+    assert has_colour(cell_pixels(shown, 1, 2), marker), "a non-finite cell is marked"
+    assert has_colour(cell_pixels(shown, 1, 0), marker)
+    finite = np.isfinite(output[0])
+    for row, col in zip(*np.nonzero(finite)):
+        assert not has_colour(cell_pixels(shown, int(row), int(col)), marker), (row, col)
+    # The colour scale is the finite values' own.
+    limit = float(np.abs(output[np.isfinite(output)]).max())
+    assert shown.colour_range() == limit
+
+
+def test_the_overflow_message_counts_the_values():
+    assert overflow_message(np.array([1.0, 2.0])) == ""
+    text = overflow_message(np.array([[np.inf, 1.0], [np.nan, -np.inf]]))
+    assert text.startswith("The output overflowed: 3 of 4 values")

@@ -56,6 +56,9 @@ class CellDelegate(QStyledItemDelegate):
         hatch = QColor(padding)
         hatch.setAlpha(120)
         self._hatch = QBrush(hatch, Qt.BrushStyle.BDiagPattern)
+        # Infinity and NaN: an overflowed value, cross-hatched so it never reads as a big number.
+        self._nonfinite_bg = palette.color(QPalette.ColorRole.Base)
+        self._nonfinite = QBrush(role_color("nonfinite", theme), Qt.BrushStyle.DiagCrossPattern)
         self._selected = QColor(palette.color(QPalette.ColorRole.Highlight))
         self._selected.setAlpha(80)
         self._current = QColor(palette.color(QPalette.ColorRole.Highlight))
@@ -81,6 +84,12 @@ class CellDelegate(QStyledItemDelegate):
         elif math.isfinite(value):
             t = max(-1.0, min(1.0, value / self._limit))
             painter.fillRect(rect, self._tints[round(t * _TINT_STEPS) + _TINT_STEPS])
+        else:
+            # A hatched frame around a plain middle, so "∞" or "NaN" stays readable on it.
+            painter.fillRect(rect, self._nonfinite_bg)
+            painter.fillRect(rect, self._nonfinite)
+            inset = max(3, rect.height() // 6)
+            painter.fillRect(rect.adjusted(inset, inset, -inset, -inset), self._nonfinite_bg)
         state = option.state.value  # plain int: enum arithmetic per cell is slow
         if state & _SELECTED:
             painter.fillRect(rect, self._selected)

@@ -27,6 +27,7 @@ from convstudio.engine.errors import ConvError
 from convstudio.engine.explain import explain_checked
 from convstudio.session.fills import FILL_LABELS, available_fills
 from convstudio.session.model import Session
+from convstudio.session.overflow import overflow_message
 from convstudio.ui.files.file_controller import FileController
 from convstudio.ui.panels.arithmetic_panel import ArithmeticPanel
 from convstudio.ui.panels.kernel_bank import KernelBank
@@ -320,6 +321,8 @@ class MainWindow(QMainWindow):
         self.output = output
         self._output_generation = generation
         self.stage.set_output(output)
+        if overflowed := overflow_message(output):
+            self.show_message(overflowed)
 
     def _job_failed(self, _generation: int, message: str) -> None:
         self.show_message(f"The convolution failed: {message}")

@@ -71,8 +71,16 @@ def window(
 
 
 def symmetric_limit(*arrays: np.ndarray | None) -> float:
-    """The colour range shared by a column of grids: the largest magnitude, never zero."""
-    peak = max((float(np.abs(a).max()) for a in arrays if a is not None and a.size), default=0.0)
+    """The colour range shared by a column of grids: the largest finite magnitude, never zero.
+
+    Infinity and NaN (an overflowed output) are left out: they are marked in the grid instead,
+    and would otherwise wash every other value out of the scale."""
+    peak = 0.0
+    for a in arrays:
+        if a is not None and a.size:
+            finite = a[np.isfinite(a)]
+            if finite.size:
+                peak = max(peak, float(np.abs(finite).max()))
     return peak if peak > 0 else 1.0
 
 
