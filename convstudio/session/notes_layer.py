@@ -45,10 +45,20 @@ def layer_record(params: ConvParams) -> dict[str, Any]:
     return {name: _plain(getattr(params, name)) for name in _NAMES}
 
 
-def with_notes_layer(session: Session, record: dict[str, Any] | None = None) -> Session:
-    """``session`` whose view says its notes describe ``record`` (default: its own layer)."""
+def with_notes_layer(session: Session) -> Session:
+    """``session`` whose view says its notes describe its own layer as it is now."""
+    return set_notes_layer(session, layer_record(session.params))
+
+
+def set_notes_layer(session: Session, record: dict[str, Any] | None) -> Session:
+    """``session`` whose view records ``record`` as the notes' layer (None: no record)."""
+    if session.view.get(NOTES_LAYER_KEY) == record:
+        return session
     view = dict(session.view)
-    view[NOTES_LAYER_KEY] = layer_record(session.params) if record is None else record
+    if record is None:
+        view.pop(NOTES_LAYER_KEY, None)
+    else:
+        view[NOTES_LAYER_KEY] = record
     return session.with_view(view)
 
 
@@ -97,5 +107,6 @@ __all__ = [
     "notes_layer",
     "notes_outdated",
     "outdated_text",
+    "set_notes_layer",
     "with_notes_layer",
 ]

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QStyle
 
+from convstudio.session import fileformat
 from convstudio.session.examples import list_examples, load_example
 from convstudio.session.overflow import overflow_message
 from convstudio.ui.grids.numbers_view import NumbersView
+from convstudio.ui.panels.notes_bar import NotesDialog
 from convstudio.ui.shell.keys import EXTRA_REDO_KEYS, unique_sequences
 from convstudio.ui.style.palette import role_color, theme_of
 from convstudio.ui.style.theme import theme_controller
@@ -410,3 +412,90 @@ def test_the_overflow_message_counts_the_values():
     assert overflow_message(np.array([1.0, 2.0])) == ""
     text = overflow_message(np.array([[np.inf, 1.0], [np.nan, -np.inf]]))
     assert text.startswith("The output overflowed: 3 of 4 values")
+
+
+# -- 10. 2D -> 1D -> 2D ------------------------------------------------------------------------
+
+
+def choose_ndim(qtbot, window, ndim: int) -> None:
+    box = window.settings_panel.ndim_box
+    with qtbot.waitSignal(window.document.changed):
+        box.setCurrentIndex(box.findData(ndim))
+    qtbot.waitUntil(window.output_is_current)
+
+
+def test_2d_to_1d_to_2d_keeps_the_grids(qtbot, window):
+    before = window.document.session
+    choose_ndim(qtbot, window, 1)
+    enter_value(qtbot, window, window.stage.input_card(1).grid, 0, 3, "8")  # 1D cell 2
+    choose_ndim(qtbot, window, 2)
+    session = window.document.session
+    assert session.params == before.params
+    for i in range(2):
+        shown = window.stage.input_card(i).grid.values()
+        np.testing.assert_array_equal(shown[1:], before.input[i, 1:])
+    assert window.stage.input_card(1).grid.values()[0, 2] == 8, "the 1D edit is kept"
+    np.testing.assert_array_equal(window.stage.kernel_card(0).grid.values(), before.weight[0, 0])
+    # Undo and redo go through the same states.
+    shortcut(qtbot, window, Qt.Key.Key_Z, CTRL)
+    assert window.document.session.params.ndim == 1
+    shortcut(qtbot, window, Qt.Key.Key_Y, CTRL)
+    qtbot.waitUntil(window.output_is_current)
+    np.testing.assert_array_equal(window.stage.input_card(0).grid.values()[1:], before.input[0, 1:])
+
+
+# -- 11. kernels about their centre, and notes that no longer fit -----------------------------
+
+
+def test_a_kernel_grows_about_its_centre(qtbot, window):
+    old = window.stage.kernel_card(0).grid.values()
+    with qtbot.waitSignal(window.document.changed):
+        type_into_spin(qtbot, window.settings_panel.kernel_spins[0], "5")
+    grown = window.stage.kernel_card(0).grid.values()
+    assert grown.shape == (5, 5)
+    np.testing.assert_array_equal(grown[1:4, 1:4], old)
+    assert not grown[0].any() and not grown[4].any()
+    assert not grown[:, 0].any() and not grown[:, 4].any()
+
+
+def test_notes_written_for_an_earlier_layer_say_so(qtbot, window):
+    open_example(qtbot, window, "04-")
+    bar = window.notes_bar
+    assert not bar.outdated_label.isVisible()
+    with qtbot.waitSignal(window.document.changed):
+        type_into_spin(qtbot, window.settings_panel.kernel_spins[0], "5")
+    assert bar.outdated_label.isVisible()
+    assert "earlier layer" in bar.outdated_label.text()
+    assert "kernel size 3×3, now 5×5" in bar.outdated_label.text()
+    shortcut(qtbot, window, Qt.Key.Key_Z, CTRL)  # back to the layer the notes describe
+    assert not bar.outdated_label.isVisible()
+    shortcut(qtbot, window, Qt.Key.Key_Y, CTRL)
+    assert bar.outdated_label.isVisible()
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, NotesDialog)
+        dialog.notes_edit.setPlainText("A 5x5 kernel now.")
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    qtbot.mouseClick(bar.edit_button, Qt.MouseButton.LeftButton)
+    assert not bar.outdated_label.isVisible(), "notes written now describe this layer"
+    window.document.undo_stack.undo()  # the old notes again: they describe the 3x3 layer
+    assert bar.outdated_label.isVisible()
+
+
+def test_the_hint_is_saved_with_the_file_and_shown_when_it_opens(qtbot, window, tmp_path):
+    open_example(qtbot, window, "04-")
+    with qtbot.waitSignal(window.document.changed):
+        type_into_spin(qtbot, window.settings_panel.kernel_spins[0], "5")
+    hint = window.notes_bar.outdated_label.text()
+    path = tmp_path / "changed.convstudio"
+    assert window.files.save_to(path)
+    open_example(qtbot, window, "01-")
+    assert not window.notes_bar.outdated_label.isVisible()
+    with qtbot.waitSignal(window.document.changed):
+        assert window.files.open_path(path)
+    assert window.notes_bar.outdated_label.isVisible()
+    assert window.notes_bar.outdated_label.text() == hint
+    assert fileformat.load(path).notes == load_example("04-conv2d-padding").notes

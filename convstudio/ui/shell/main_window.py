@@ -27,6 +27,7 @@ from convstudio.engine.errors import ConvError
 from convstudio.engine.explain import explain_checked
 from convstudio.session.fills import FILL_LABELS, available_fills
 from convstudio.session.model import Session
+from convstudio.session.notes_layer import outdated_text
 from convstudio.session.overflow import overflow_message
 from convstudio.ui.files.file_controller import FileController
 from convstudio.ui.panels.arithmetic_panel import ArithmeticPanel
@@ -275,6 +276,8 @@ class MainWindow(QMainWindow):
             self._update_explanation()
         if "meta" in parts:
             self.notes_bar.set_meta(session.title, session.notes)
+        if parts & {"params", "meta"}:
+            self.notes_bar.set_outdated(outdated_text(session))
         self._update_title()
 
     def _cursor_changed(self) -> None:
