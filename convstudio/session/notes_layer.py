@@ -78,7 +78,7 @@ def _show(name: str, value: Any) -> str:
     if name == "ndim":
         return f"{value}D"
     if name == "padding" and isinstance(value, list):
-        return " × ".join(f"{a}/{b}" if a != b else str(a) for a, b in value)
+        return "×".join(f"{a}/{b}" if a != b else str(a) for a, b in value)
     if isinstance(value, list):
         return "×".join(str(v) for v in value)
     if isinstance(value, bool):
