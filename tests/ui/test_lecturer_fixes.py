@@ -265,6 +265,16 @@ def test_the_cell_editor_is_the_size_of_its_cell(qtbot, window):
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
 
 
+@pytest.mark.parametrize("key", [Qt.Key.Key_Tab, Qt.Key.Key_Backtab])
+def test_a_refused_entry_ended_by_tab_keeps_the_cursor_too(qtbot, window, key):
+    grid = window.stage.input_card(0).grid
+    editor = type_into_cell(qtbot, grid, 2, 3, "1,5")
+    with qtbot.assertNotEmitted(window.document.changed):
+        qtbot.keyClick(editor, key)
+        qtbot.wait(20)
+    assert grid.current_cell() == (2, 3)
+
+
 def test_a_refused_entry_keeps_the_cursor_and_says_why_beside_the_cell(qtbot, window):
     grid = window.stage.input_card(0).grid
     editor = type_into_cell(qtbot, grid, 2, 3, "abc")

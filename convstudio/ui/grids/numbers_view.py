@@ -295,9 +295,10 @@ class NumbersView(QTableView):
 
     def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
         """Enter commits and moves down to the next real cell, like a spreadsheet (not after a
-        refused entry: the cursor stays on the cell to be corrected)."""
-        super().closeEditor(editor, hint)
+        refused entry, whether Enter or Tab ended it: the cursor stays on the cell to be
+        corrected)."""
         held, self._hold_cursor = self._hold_cursor, False
+        super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint if held else hint)
         if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache and not held:
             current = self.currentIndex()
             if current.isValid() and self._grid.is_real(current.row() + 1, current.column()):
