@@ -509,3 +509,17 @@ def test_the_hint_is_saved_with_the_file_and_shown_when_it_opens(qtbot, window, 
     assert window.notes_bar.outdated_label.isVisible()
     assert window.notes_bar.outdated_label.text() == hint
     assert fileformat.load(path).notes == load_example("04-conv2d-padding").notes
+
+
+def test_an_output_not_computed_yet_is_blank_not_marked(qtbot, window, monkeypatch):
+    """Between a new layout and its result the output grids hold a placeholder: blank cells,
+    not the NaN marks an overflow gets."""
+    monkeypatch.setattr(window.runner, "request", lambda session: None)  # the result never comes
+    params = window.document.session.params
+    with qtbot.waitSignal(window.document.changed):
+        window.document.set_layout(params.replace(out_features=2), (6, 6))
+    shown = window.stage.output_card(0).grid
+    model = shown.active_view().model()
+    assert model.data(model.index(0, 0)) == ""
+    marker = role_color("nonfinite", theme_of(shown))
+    assert not has_colour(cell_pixels(shown, 0, 0), marker)

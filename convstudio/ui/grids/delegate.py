@@ -84,7 +84,7 @@ class CellDelegate(QStyledItemDelegate):
         elif math.isfinite(value):
             t = max(-1.0, min(1.0, value / self._limit))
             painter.fillRect(rect, self._tints[round(t * _TINT_STEPS) + _TINT_STEPS])
-        else:
+        elif not model.pending:
             # A hatched frame around a plain middle, so "∞" or "NaN" stays readable on it.
             painter.fillRect(rect, self._nonfinite_bg)
             painter.fillRect(rect, self._nonfinite)

@@ -108,6 +108,16 @@ class GridView(QWidget):
             self._refresh_colours(reshaped)
         self.updateGeometry()
 
+    def set_pending(self, pending: bool) -> None:
+        """The values shown are a placeholder (an output the engine has not computed yet): the
+        cells stay blank rather than marked as NaN, which means an overflow."""
+        if pending == self._model.pending:
+            return
+        self._model.pending = pending
+        self._numbers.viewport().update()
+        if self._colours is not None:
+            self._colours.text_item.update()
+
     def values(self) -> np.ndarray:
         """A copy of the real cells as shown now."""
         return self._model.real_values().copy()

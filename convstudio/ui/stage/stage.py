@@ -379,6 +379,7 @@ class LayerStage(QWidget):
         limit = symmetric_limit(out)
         for o, card in self._out_cards.items():
             values = out[o] if out is not None else np.full(expected[1:], np.nan)
+            card.grid.set_pending(out is None)
             card.grid.set_colour_range(limit)
             card.grid.set_values(as_rows(values))
         self._frame_outputs()
