@@ -11,10 +11,10 @@ import numpy as np
 
 
 def overflow_message(output: np.ndarray) -> str:
-    """ "" when every value is finite, else a sentence counting the non-finite ones."""
+    """An empty text when every value is finite, else a sentence counting the others."""
+    if not output.size or (np.isfinite(output.max()) and np.isfinite(output.min())):
+        return ""  # max and min are NaN or infinite when any value is: no mask to allocate
     finite = np.isfinite(output)
-    if finite.all():
-        return ""
     bad = int(finite.size - np.count_nonzero(finite))
     return (
         f"The output overflowed: {bad} of {finite.size} values are infinite or NaN (beyond "

@@ -77,10 +77,13 @@ def symmetric_limit(*arrays: np.ndarray | None) -> float:
     and would otherwise wash every other value out of the scale."""
     peak = 0.0
     for a in arrays:
-        if a is not None and a.size:
+        if a is None or not a.size:
+            continue
+        top = float(np.abs(a).max())  # NaN or infinity only when the array holds one
+        if not np.isfinite(top):
             finite = a[np.isfinite(a)]
-            if finite.size:
-                peak = max(peak, float(np.abs(finite).max()))
+            top = float(np.abs(finite).max()) if finite.size else 0.0
+        peak = max(peak, top)
     return peak if peak > 0 else 1.0
 
 
