@@ -165,15 +165,36 @@ def _frozen(name: str, value: Any) -> np.ndarray:
     return array
 
 
-def _fit(old: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """A read-only array of ``shape``: the overlapping top-left block of ``old``, 0.0 elsewhere."""
+def _fit(old: np.ndarray, shape: tuple[int, ...], centred: tuple[int, ...] = ()) -> np.ndarray:
+    """A read-only array of ``shape`` holding the overlapping block of ``old``, 0.0 elsewhere.
+
+    Axes are aligned at index 0, except the ``centred`` ones (a kernel's), which are aligned at
+    their centre cells (index ``n // 2``), so a kernel grows or shrinks evenly on both sides.
+    """
     if old.shape == shape:
         return old
     new = np.zeros(shape, dtype=np.float64)
-    block = tuple(slice(0, min(a, b)) for a, b in zip(old.shape, shape))
-    new[block] = old[block]
+    source, target = [], []
+    for axis, (a, b) in enumerate(zip(old.shape, shape)):
+        shift = b // 2 - a // 2 if axis in centred else 0  # where old index 0 lands
+        low, high = max(0, shift), min(b, a + shift)
+        if high <= low:
+            break
+        target.append(slice(low, high))
+        source.append(slice(low - shift, high - shift))
+    else:
+        new[tuple(target)] = old[tuple(source)]
     new.flags.writeable = False
     return new
+
+
+def _with_rows(shelved: np.ndarray, top_row: np.ndarray) -> np.ndarray:
+    """``shelved`` (already fitted to the new shape) with its row 0 replaced by ``top_row``'s:
+    the rows a 1D layer could not hold come back, the row it held keeps its 1D edits."""
+    out = np.array(shelved, copy=True)
+    out[..., 0, :] = top_row[..., 0, :]
+    out.flags.writeable = False
+    return out
 
 
 def _to_ndim(array: np.ndarray, lead: int, ndim: int) -> np.ndarray:
@@ -238,6 +259,9 @@ class Session:
     title: str = ""
     notes: str = ""
     view: dict[str, Any] = field(default_factory=dict)
+    #: The 2D input and weight as they were when the layer last went from 2D to 1D, so that
+    #: going back to 2D brings back the rows a 1D layer cannot hold. Not saved, not compared.
+    shelved: Mapping[str, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.params, ConvParams):
@@ -427,10 +451,13 @@ class Session:
         """A session with new settings and input size that keeps every value that still fits.
 
         Input: the overlapping features and the top-left spatial block. Weight: the overlapping
-        (out feature, in feature / groups, kernel) block, kernels aligned by their top-left cell.
-        Bias: the overlapping features. New cells are 0.0. Going from 1D to 2D puts a row on the
-        top row of the grid; from 2D to 1D keeps the top row. Arrays whose shape is unchanged are
-        shared, not copied. The cursor is clamped into the new output.
+        (out feature, in feature / groups, kernel) block, kernels aligned by their centre cell
+        (a 3x3 kernel grown to 5x5 gets a ring of zeros; shrunk to 1x1 it keeps its centre).
+        Bias: the overlapping features. New cells are 0.0. Going from 2D to 1D keeps the top row
+        and shelves the 2D input and weight; going back to 2D puts the 1D row on the top row and
+        brings the shelved rows back where they fit (a user switching 2D -> 1D -> 2D expects the
+        grids they had, with what they edited in 1D). Arrays whose shape is unchanged are shared,
+        not copied. The cursor is clamped into the new output.
 
         Raises the engine's ``ConvError`` (its message verbatim) when the settings cannot
         convolve an input of this size, before anything is allocated.
@@ -442,13 +469,26 @@ class Session:
         shape = (params.in_features, *(int(n) for n in spatial))
         limits.check_layer(params, shape)
         params.check_input_shape(shape)
-        ndim = params.ndim
+        ndim, was = params.ndim, self.params.ndim
+        # Kernel axes align at their centre; the row axis a 1D <-> 2D switch adds or drops
+        # aligns at the top.
+        centred = tuple(range(2, 2 + ndim)) if ndim == was else (1 + ndim,)
+        input_ = _fit(_to_ndim(self.input, 1, ndim), shape)
+        weight = _fit(_to_ndim(self.weight, 2, ndim), params.weight_shape, centred)
+        shelved = self.shelved
+        if was == 2 and ndim == 1:
+            shelved = {"input": self.input, "weight": self.weight}
+        elif was == 1 and ndim == 2 and shelved is not None:
+            input_ = _with_rows(_fit(shelved["input"], shape), input_)
+            kernel_axes = (2, 3)
+            weight = _with_rows(_fit(shelved["weight"], params.weight_shape, kernel_axes), weight)
         session = dataclasses.replace(
             self,
             params=params,
-            input=_fit(_to_ndim(self.input, 1, ndim), shape),
-            weight=_fit(_to_ndim(self.weight, 2, ndim), params.weight_shape),
+            input=input_,
+            weight=weight,
             bias=_fit(self.bias, params.bias_shape),
+            shelved=shelved,
         )
         return session.clamp_cursor()
 

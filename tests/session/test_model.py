@@ -128,8 +128,10 @@ def test_resized_keeps_every_value_that_fits(session: Session) -> None:
         not grown.input[2].any() and not grown.input[:, 5:].any() and not grown.input[..., 5:].any()
     )
     assert grown.weight.shape == (2, 3, 5, 5)
-    assert np.array_equal(grown.weight[:2, :2, :3, :3], session.weight[:2])  # top-left aligned
-    assert not grown.weight[:, 2].any() and not grown.weight[:, :, 3:].any()
+    # Kernels grow about their centre: a ring of zeros around the old 3x3.
+    assert np.array_equal(grown.weight[:2, :2, 1:4, 1:4], session.weight[:2])
+    assert not grown.weight[:, 2].any() and not grown.weight[:, :, 4:].any()
+    assert not grown.weight[:, :, 0].any() and not grown.weight[..., 0].any()
     assert grown.bias.tolist() == session.bias[:2].tolist()
     assert (grown.title, grown.notes) == (session.title, session.notes)
 

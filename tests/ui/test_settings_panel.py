@@ -17,6 +17,7 @@ def panel(qtbot):
     widget = LayerSettingsPanel()
     qtbot.addWidget(widget)
     widget.set_layout(DEFAULT, (6, 6))
+    widget.lock_box.setChecked(False)  # these tests type one axis at a time
     widget.show()
     qtbot.waitExposed(widget)
     return widget

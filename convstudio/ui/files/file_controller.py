@@ -360,6 +360,7 @@ class FileController(QObject):
         self.path = path
         self.document.replace_session(session, clean=clean)
         self._apply_view(session)
+        self.window.stage.show_start()  # its top left, the keyboard on the stage
         self.autosaver.mark_changed()
         self._refresh()
 

@@ -30,8 +30,6 @@ Index = QModelIndex | QPersistentModelIndex
 _TINT_STEPS = 64
 _SELECTED = QStyle.StateFlag.State_Selected.value
 _HAS_FOCUS = QStyle.StateFlag.State_HasFocus.value
-#: An editor is at least this wide, so that a long number can be typed into a small cell.
-_MIN_EDITOR_WIDTH = 84
 
 
 class CellDelegate(QStyledItemDelegate):
@@ -58,6 +56,9 @@ class CellDelegate(QStyledItemDelegate):
         hatch = QColor(padding)
         hatch.setAlpha(120)
         self._hatch = QBrush(hatch, Qt.BrushStyle.BDiagPattern)
+        # Infinity and NaN: an overflowed value, cross-hatched so it never reads as a big number.
+        self._nonfinite_bg = palette.color(QPalette.ColorRole.Base)
+        self._nonfinite = QBrush(role_color("nonfinite", theme), Qt.BrushStyle.DiagCrossPattern)
         self._selected = QColor(palette.color(QPalette.ColorRole.Highlight))
         self._selected.setAlpha(80)
         self._current = QColor(palette.color(QPalette.ColorRole.Highlight))
@@ -83,6 +84,12 @@ class CellDelegate(QStyledItemDelegate):
         elif math.isfinite(value):
             t = max(-1.0, min(1.0, value / self._limit))
             painter.fillRect(rect, self._tints[round(t * _TINT_STEPS) + _TINT_STEPS])
+        elif not model.pending:
+            # A hatched frame around a plain middle, so "∞" or "NaN" stays readable on it.
+            painter.fillRect(rect, self._nonfinite_bg)
+            painter.fillRect(rect, self._nonfinite)
+            inset = max(3, rect.height() // 6)
+            painter.fillRect(rect.adjusted(inset, inset, -inset, -inset), self._nonfinite_bg)
         state = option.state.value  # plain int: enum arithmetic per cell is slow
         if state & _SELECTED:
             painter.fillRect(rect, self._selected)
@@ -111,13 +118,8 @@ class CellDelegate(QStyledItemDelegate):
             editor.selectAll()
 
     def updateEditorGeometry(self, editor: QWidget, option: QStyleOptionViewItem, index: Index):
-        rect = QRect(option.rect)
-        if rect.width() < _MIN_EDITOR_WIDTH:
-            grow = _MIN_EDITOR_WIDTH - rect.width()
-            rect.adjust(-(grow // 2), 0, grow - grow // 2, 0)
-            if rect.left() < 0:
-                rect.moveLeft(0)
-        editor.setGeometry(rect)
+        # Exactly the cell: a wider editor covers the neighbours the user is reading.
+        editor.setGeometry(option.rect)
 
     def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
         """Hand the text to the grid; the model itself is never written by an edit."""

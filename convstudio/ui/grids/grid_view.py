@@ -26,6 +26,7 @@ from convstudio.ui.grids.numbers import (
     parse_number,
 )
 from convstudio.ui.grids.numbers_view import NumbersView
+from convstudio.ui.grids.refusal_tip import RefusalTip
 
 MODES = ("auto", "numbers", "colours")
 #: "auto" shows numbers while the padded grid is at most this many cells along each side.
@@ -54,6 +55,7 @@ class GridView(QWidget):
         self._mode = "numbers"
         self._colours = None  # the colour-map view, built the first time it is needed
         self._colours_stale = True
+        self._refusal: RefusalTip | None = None  # a refused entry's reason, made when needed
         if name:
             self.setAccessibleName(name)
             self.setObjectName(name)
@@ -105,6 +107,16 @@ class GridView(QWidget):
         if self._mode == "colours":
             self._refresh_colours(reshaped)
         self.updateGeometry()
+
+    def set_pending(self, pending: bool) -> None:
+        """The values shown are a placeholder (an output the engine has not computed yet): the
+        cells stay blank rather than marked as NaN, which means an overflow."""
+        if pending == self._model.pending:
+            return
+        self._model.pending = pending
+        self._numbers.viewport().update()
+        if self._colours is not None:
+            self._colours.text_item.update()
 
     def values(self) -> np.ndarray:
         """A copy of the real cells as shown now."""
@@ -313,15 +325,33 @@ class GridView(QWidget):
         if not model.editable or not model.is_real(row, col):
             return
         kept = float(model.padded[row, col])
+        if self._refusal is not None:
+            self._refusal.hide()
         try:
             value = parse_number(text)
         except NumberError as error:
-            self.edit_refused.emit(f"{error}: the cell keeps {format_exact(kept)}")
+            message = f"{error}: the cell keeps {format_exact(kept)}"
+            self._show_refusal(row, col, message)
+            self.edit_refused.emit(message)
             return
         if value == kept:
             return  # nothing changed: no edit, nothing to undo
         top, left, _, _ = model.real_rect
         self.cell_edited.emit(row - top, col - left, value)
+
+    def _show_refusal(self, row: int, col: int, message: str) -> None:
+        """Keep the cursor on the refused cell and say why beside it."""
+        if self._mode == "numbers":
+            self._numbers.hold_cursor()
+        if self._refusal is None:
+            self._refusal = RefusalTip(self)
+        cell = self.cell_rect(row, col)
+        self._refusal.show_beside(QRect(self.mapToGlobal(cell.topLeft()), cell.size()), message)
+
+    def hideEvent(self, event) -> None:
+        if self._refusal is not None:
+            self._refusal.hide()
+        super().hideEvent(event)
 
     def _key_action(self, action: str) -> None:
         if action == "copy":

@@ -49,6 +49,8 @@ class GridModel(QAbstractTableModel):
         self.padding: Padding = ((0, 0), (0, 0))
         self.real_shape: tuple[int, int] = (0, 0)
         self.editable = True
+        #: True while the values are a placeholder (an output not computed yet): blank cells.
+        self.pending = False
         self._texts: dict[tuple[int, int], str] = {}
 
     # -- the data ------------------------------------------------------------------------------
@@ -113,7 +115,9 @@ class GridModel(QAbstractTableModel):
         return self.padded[top : top + rows, left : left + cols]
 
     def text(self, row: int, col: int) -> str:
-        """The compact text of a cell, cached until the values change."""
+        """The compact text of a cell, cached until the values change ("" while pending)."""
+        if self.pending:
+            return ""
         key = (row, col)
         text = self._texts.get(key)
         if text is None:

@@ -38,7 +38,7 @@ def format_compact(value: float, digits: int = 4, integers: bool = True) -> str:
     """
     v = float(value)
     if not math.isfinite(v):
-        return "nan" if math.isnan(v) else ("\u221e" if v > 0 else MINUS + "\u221e")
+        return "NaN" if math.isnan(v) else ("\u221e" if v > 0 else MINUS + "\u221e")
     if v == 0.0:
         return "0"  # also -0.0: a signed zero only confuses
     if integers and v.is_integer() and abs(v) < _INTEGER_LIMIT:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
     QHeaderView,
+    QStyle,
     QTableView,
     QWidget,
 )
@@ -59,6 +60,7 @@ class NumbersView(QTableView):
         self._grid = model
         self._layers = layers
         self._hovered = (-1, -1)
+        self._hold_cursor = False
         self._side = 40
         self._font_scale = 1.0
         self._styles: dict[tuple[str, str], tuple[QColor, QColor, QPen]] = {}
@@ -124,7 +126,12 @@ class NumbersView(QTableView):
         for header in (self.horizontalHeader(), self.verticalHeader()):
             header.setFont(header_font)
             header.setDefaultSectionSize(self._side)
-        self.horizontalHeader().setFixedHeight(header_metrics.height() + 2)
+        # The style draws a header's text inside a margin on each side: without room for both
+        # the digits are clipped at the top.
+        margin = self.style().pixelMetric(
+            QStyle.PixelMetric.PM_HeaderMargin, None, self.horizontalHeader()
+        )
+        self.horizontalHeader().setFixedHeight(header_metrics.height() + 2 * margin)
         digits = len(str(max(1, max(rows, cols) - 1)))
         self.verticalHeader().setFixedWidth(header_metrics.horizontalAdvance("8" * digits) + 6)
         self.updateGeometry()
@@ -279,13 +286,20 @@ class NumbersView(QTableView):
             return
         super().keyPressEvent(event)
 
+    def hold_cursor(self) -> None:
+        """The entry being committed was refused: Enter must not move on from its cell."""
+        self._hold_cursor = True
+
     def keyboardSearch(self, search: str) -> None:
         """Typing on a cell that cannot be edited does nothing (Qt would jump to a match)."""
 
     def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
-        """Enter commits and moves down to the next real cell, like a spreadsheet."""
-        super().closeEditor(editor, hint)
-        if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache:
+        """Enter commits and moves down to the next real cell, like a spreadsheet (not after a
+        refused entry, whether Enter or Tab ended it: the cursor stays on the cell to be
+        corrected)."""
+        held, self._hold_cursor = self._hold_cursor, False
+        super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint if held else hint)
+        if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache and not held:
             current = self.currentIndex()
             if current.isValid() and self._grid.is_real(current.row() + 1, current.column()):
                 below = self.model().index(current.row() + 1, current.column())

@@ -56,6 +56,15 @@ class NotesBar(QWidget):
         self.title_label.setStyleSheet("font-weight: bold;")
         self.notes_label = QLabel()
         self.notes_label.setWordWrap(True)
+        self.outdated_label = QLabel()
+        self.outdated_label.setObjectName("NotesOutdated")
+        self.outdated_label.setWordWrap(True)
+        self.outdated_label.setStyleSheet("font-style: italic;")
+        self.outdated_label.setToolTip(
+            "The layer changed after these notes were written. Edit the notes to describe this "
+            "layer, or undo the change to go back to the layer they describe."
+        )
+        self.outdated_label.setVisible(False)
         self.edit_button = QPushButton("Edit Notes…")
         self.edit_button.setToolTip("Change the session's title and notes (saved with the file)")
         self.edit_button.clicked.connect(self.edit)
@@ -63,6 +72,7 @@ class NotesBar(QWidget):
         text.setSpacing(2)
         text.addWidget(self.title_label)
         text.addWidget(self.notes_label)
+        text.addWidget(self.outdated_label)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 4)
         layout.addLayout(text, 1)
@@ -75,6 +85,11 @@ class NotesBar(QWidget):
         self.title_label.setText(title or "Untitled")
         self.notes_label.setText(notes)
         self.notes_label.setVisible(bool(notes))
+
+    def set_outdated(self, hint: str) -> None:
+        """Say that the notes describe an earlier layer (``hint`` says how); "" hides it."""
+        self.outdated_label.setText(f"⚠ {hint}" if hint else "")
+        self.outdated_label.setVisible(bool(hint))
 
     def edit(self) -> None:
         dialog = NotesDialog(self._title, self._notes, self)

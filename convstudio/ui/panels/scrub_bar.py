@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from math import prod
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSlider,
     QSpinBox,
-    QStyle,
     QToolButton,
     QWidget,
 )
+
+from convstudio.ui.style.media_icons import media_icon, slider_style
 
 #: Milliseconds between two steps while playing: slow enough to read the arithmetic.
 PLAY_INTERVAL_MS = 450
@@ -68,15 +69,9 @@ class ScrubBar(QWidget):
         self.slider.setMinimumWidth(160)
         self.slider.setPageStep(1)
         self.prev_button = QToolButton()
-        self.prev_button.setIcon(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward)
-        )
         self.prev_button.setToolTip("Previous output position (Alt+Left)")
         self.prev_button.setAutoRaise(True)
         self.next_button = QToolButton()
-        self.next_button.setIcon(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward)
-        )
         self.next_button.setToolTip("Next output position (Alt+Right)")
         self.next_button.setAutoRaise(True)
         self.play_button = QToolButton()
@@ -108,7 +103,7 @@ class ScrubBar(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(PLAY_INTERVAL_MS)
         self._timer.timeout.connect(self._play_step)
-        self._update_play_icon()
+        self._apply_look()
 
         self.feature_box.valueChanged.connect(self._feature_changed)
         self.slider.valueChanged.connect(self._slider_changed)
@@ -195,12 +190,23 @@ class ScrubBar(QWidget):
     def _update_label(self) -> None:
         dims = "×".join(str(n) for n in self._shape)
         where = ", ".join(str(p) for p in self._position)
-        self.position_label.setText(f"({where}) of {dims}")
+        # A 1D position is one number ("2 of 6"); a 2D one a (row, column) pair.
+        shown = where if len(self._position) == 1 else f"({where})"
+        self.position_label.setText(f"{shown} of {dims}")
 
     def _update_play_icon(self) -> None:
-        pixmap = (
-            QStyle.StandardPixmap.SP_MediaPause
-            if self.play_button.isChecked()
-            else QStyle.StandardPixmap.SP_MediaPlay
-        )
-        self.play_button.setIcon(self.style().standardIcon(pixmap))
+        kind = "pause" if self.play_button.isChecked() else "play"
+        self.play_button.setIcon(media_icon(kind, self.palette()))
+
+    def _apply_look(self) -> None:
+        """Icons and slider track in the theme's colours (Fusion's own are dark on dark)."""
+        palette = self.palette()
+        self.prev_button.setIcon(media_icon("back", palette))
+        self.next_button.setIcon(media_icon("forward", palette))
+        self._update_play_icon()
+        self.slider.setStyleSheet(slider_style(palette))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_look()
+        super().changeEvent(event)

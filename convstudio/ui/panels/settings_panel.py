@@ -7,7 +7,11 @@ into one undoable step. A combination the engine refuses is refused in place: th
 caused it gets a red frame, the engine's message is shown, nothing is emitted, and Escape or
 "Revert" brings back the last valid settings. The padding *choice* (valid, same, full, custom) is
 panel state: the session stores only ``(before, after)`` pairs, so the panel remembers that the user
-asked for 'same' and re-resolves it when the kernel size or dilation changes.
+asked for 'same' and re-resolves it when the kernel size or dilation changes. A session that
+replaces the current one (open, new, an example) reads its choice afresh from its own padding, so a
+choice never carries over from one file to the next. The "Keep H = W" lock is panel state too: on
+for square layers when a session opens, it makes typing one axis of the kernel size, stride,
+dilation or padding set the other.
 """
 
 from __future__ import annotations
@@ -72,6 +76,17 @@ def output_formula(params: ConvParams, spatial: Sequence[int]) -> list[str]:
     return lines
 
 
+def is_square(params: ConvParams) -> bool:
+    """True for a 2D layer whose kernel size, stride, dilation and padding are the same along
+    the height and the width."""
+    if params.ndim != 2:
+        return False
+    return all(
+        pair[0] == pair[1]
+        for pair in (params.kernel_size, params.stride, params.dilation, params.padding)
+    )
+
+
 class LayerSettingsPanel(QWidget):
     """Shows and edits the layer's settings; asks for a new layout only when the engine accepts it.
 
@@ -80,6 +95,9 @@ class LayerSettingsPanel(QWidget):
     """
 
     layout_requested = Signal(object, object)
+    #: The user committed an accepted entry with Enter: the keyboard can go back to the stage, so
+    #: that a stray arrow key does not change the setting again.
+    editing_done = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,7 +111,7 @@ class LayerSettingsPanel(QWidget):
         self._invalid: QWidget | None = None
         self._build()
         self._connect()
-        self.set_layout(self._params, self._spatial)
+        self.set_layout(self._params, self._spatial, fresh=True)
 
     # -- construction ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -145,6 +163,11 @@ class LayerSettingsPanel(QWidget):
             )
             for what, w in (("rows", "Dilation rows"), ("columns", "Dilation columns"))
         ]
+        self.lock_box = QCheckBox("Keep H = W")
+        self.lock_box.setToolTip(
+            "Keep height and width equal for the kernel size, stride, dilation and padding: "
+            "typing one sets the other (on for square layers)"
+        )
         self.padding_box = QComboBox()
         for choice in PADDING_CHOICES:
             self.padding_box.addItem(choice, choice)
@@ -224,6 +247,7 @@ class LayerSettingsPanel(QWidget):
             return label
 
         add("Layer", [self.ndim_box])
+        self._lock_label = add("Square", [self.lock_box])
         self._size_label = add("Input size", self.size_spins, two_axes=True)
         add("Input features", [self.in_spin])
         add("Output features", [self.out_spin])
@@ -262,13 +286,20 @@ class LayerSettingsPanel(QWidget):
             *self.stride_spins,
             *self.dilation_spins,
         ]
+        for group in (self.kernel_spins, self.stride_spins, self.dilation_spins):
+            for axis, spin in enumerate(group):
+                # Connected first, so the other axis is set before the layout is checked.
+                spin.valueChanged.connect(lambda _=0, g=group, a=axis: self._mirror(g, a))
         for spin in spins:
             spin.valueChanged.connect(lambda _=0, s=spin: self._changed(s))
         for dim, pair in enumerate(self.pad_spins):
             for side, spin in enumerate(pair):
                 spin.valueChanged.connect(lambda _=0, d=dim, i=side: self._pad_changed(d, i))
+        for spin in [*spins, *self.pad_spins[0], *self.pad_spins[1]]:
+            spin.editingFinished.connect(lambda s=spin: self._entry_done(s))
         self.padding_box.currentIndexChanged.connect(lambda: self._choice_changed())
         self.symmetric_box.toggled.connect(self._symmetric_toggled)
+        self.lock_box.toggled.connect(self._lock_toggled)
         self.padding_mode_box.currentIndexChanged.connect(
             lambda: self._changed(self.padding_mode_box)
         )
@@ -298,17 +329,25 @@ class LayerSettingsPanel(QWidget):
         return self._error
 
     def set_layout(
-        self, params: ConvParams, spatial: Sequence[int], padding_choice: str | None = None
+        self,
+        params: ConvParams,
+        spatial: Sequence[int],
+        padding_choice: str | None = None,
+        *,
+        fresh: bool = False,
     ) -> None:
         """Show these settings without emitting (undo, redo, open). Clears a refused edit.
 
         ``padding_choice`` (e.g. from the session's view state) wins when it resolves to these
         pairs; otherwise the remembered choice is kept if it still does, else the first of valid,
-        same, full that matches, else custom.
+        same, full that matches, else custom. ``fresh`` (a session that replaces the current one)
+        forgets the remembered choice and sets the H = W lock to whether the layer is square.
         """
         spatial = tuple(int(n) for n in spatial)
         self._params, self._spatial = params, spatial
-        self._choice = self._infer_choice(params, padding_choice)
+        self._choice = self._infer_choice(params, padding_choice, remembered=not fresh)
+        if fresh or not is_square(params):
+            self._set_lock(is_square(params))
         self._show(params, spatial)
         self._clear_error()
 
@@ -317,7 +356,9 @@ class LayerSettingsPanel(QWidget):
         self.set_layout(self._params, self._spatial, self._choice)
 
     # -- showing ---------------------------------------------------------------------------------
-    def _infer_choice(self, params: ConvParams, preferred: str | None) -> str:
+    def _infer_choice(
+        self, params: ConvParams, preferred: str | None, *, remembered: bool = True
+    ) -> str:
         def matches(choice: str) -> bool:
             if choice == "custom":
                 return True
@@ -329,7 +370,7 @@ class LayerSettingsPanel(QWidget):
                 return False
             return resolved == params.padding
 
-        for choice in (preferred, self._choice):
+        for choice in (preferred, self._choice if remembered else None):
             if choice in PADDING_CHOICES and matches(choice):
                 return choice
         return next(c for c in PADDING_CHOICES if matches(c))
@@ -363,6 +404,8 @@ class LayerSettingsPanel(QWidget):
     def _show_axes(self, nd: int) -> None:
         for widget in self._dim1_widgets:
             widget.setVisible(nd == 2)
+        self.lock_box.setVisible(nd == 2)
+        self._lock_label.setVisible(nd == 2)
         self._pad_labels[1].setVisible(nd == 2)
         for spin in self.pad_spins[1]:
             spin.setVisible(nd == 2)
@@ -417,10 +460,17 @@ class LayerSettingsPanel(QWidget):
             for side in (0, 1):
                 self.pad_spins[1][side].setValue(self.pad_spins[0][side].value())
             self._updating = False
+            self._set_lock(True)
         for spin in self.size_spins:
             spin.setMaximum(limits.max_size(nd))
         self._show_axes(nd)
         self._changed(self.ndim_box)
+
+    def _entry_done(self, spin: QSpinBox) -> None:
+        # editingFinished also comes on focus out; only Enter (the box still has the focus) on
+        # an accepted entry hands the keyboard back. A refused entry keeps it, to be corrected.
+        if spin.hasFocus() and not self._error:
+            self.editing_done.emit()
 
     def _pad_changed(self, dim: int, side: int) -> None:
         if self._updating:
@@ -429,6 +479,9 @@ class LayerSettingsPanel(QWidget):
         self._updating = True
         if self.symmetric_box.isChecked():
             self.pad_spins[dim][1 - side].setValue(spin.value())
+        if self._locked():
+            for s in (0, 1):
+                self.pad_spins[1 - dim][s].setValue(self.pad_spins[dim][s].value())
         self._choice = "custom"
         self.padding_box.setCurrentIndex(PADDING_CHOICES.index("custom"))
         self._updating = False
@@ -439,6 +492,34 @@ class LayerSettingsPanel(QWidget):
             return
         self._choice = self.padding_box.currentData()
         self._changed(self.padding_box)
+
+    def _locked(self) -> bool:
+        return self.lock_box.isChecked() and self.ndim_box.currentData() == 2
+
+    def _set_lock(self, on: bool) -> None:
+        blocked = self.lock_box.blockSignals(True)
+        self.lock_box.setChecked(on)
+        self.lock_box.blockSignals(blocked)
+
+    def _mirror(self, group: Sequence[QSpinBox], axis: int) -> None:
+        """With the lock on, typing one axis of a setting sets the other to the same value."""
+        if self._updating or not self._locked():
+            return
+        self._updating = True
+        group[1 - axis].setValue(group[axis].value())
+        self._updating = False
+
+    def _lock_toggled(self, on: bool) -> None:
+        if self._updating or not on or self.ndim_box.currentData() != 2:
+            return
+        # Locking makes the width follow the height.
+        self._updating = True
+        for group in (self.kernel_spins, self.stride_spins, self.dilation_spins):
+            group[1].setValue(group[0].value())
+        for side in (0, 1):
+            self.pad_spins[1][side].setValue(self.pad_spins[0][side].value())
+        self._updating = False
+        self._changed(self.lock_box)
 
     def _symmetric_toggled(self, on: bool) -> None:
         if self._updating or not on:

@@ -27,6 +27,8 @@ from convstudio.engine.errors import ConvError
 from convstudio.engine.explain import explain_checked
 from convstudio.session.fills import FILL_LABELS, available_fills
 from convstudio.session.model import Session
+from convstudio.session.notes_layer import outdated_text
+from convstudio.session.overflow import overflow_message
 from convstudio.ui.files.file_controller import FileController
 from convstudio.ui.panels.arithmetic_panel import ArithmeticPanel
 from convstudio.ui.panels.kernel_bank import KernelBank
@@ -34,6 +36,7 @@ from convstudio.ui.panels.notes_bar import NotesBar
 from convstudio.ui.panels.scrub_bar import ScrubBar
 from convstudio.ui.panels.settings_panel import LayerSettingsPanel
 from convstudio.ui.shell.help import install_help_menu
+from convstudio.ui.shell.keys import install_keyboard_rules
 from convstudio.ui.shell.welcome import install_welcome
 from convstudio.ui.stage.stage import LayerStage
 from convstudio.ui.state.document import SessionDocument
@@ -90,6 +93,7 @@ class MainWindow(QMainWindow):
         self.files = FileController(self)
         self.welcome = install_welcome(self)  # first-run tips above the stage
         self.help = install_help_menu(self, self.help_menu, self.welcome.show_again)
+        self.keyboard_rules = install_keyboard_rules(self)  # redo keys, undo from any box
         theme_controller().theme_changed.connect(self._theme_changed)
         self.resize(fitted_size(DEFAULT_SIZE, self.screen().availableGeometry().size()))
         # Settings and the kernel bank share the left side as tabs, so the stage keeps the width
@@ -144,7 +148,6 @@ class MainWindow(QMainWindow):
         undo = self.document.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.document.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcuts([QKeySequence.StandardKey.Redo, QKeySequence("Ctrl+Shift+Z")])
         self.undo_action, self.redo_action = undo, redo
         self.edit_menu.addAction(undo)
         self.edit_menu.addAction(redo)
@@ -257,7 +260,9 @@ class MainWindow(QMainWindow):
         cursor = session.cursor
         out_shape = params.output_shape_unchecked(session.input.shape)
         if "params" in parts:
-            self.settings_panel.set_layout(params, session.input.shape[1:])
+            # Only a replaced session (open, new) changes the text with the layer: read afresh.
+            fresh = "meta" in parts
+            self.settings_panel.set_layout(params, session.input.shape[1:], fresh=fresh)
             self.scrub.set_range(params.out_features, out_shape[1:])
             self.shape_label.setText(
                 f"input {tuple(session.input.shape)} → output {tuple(out_shape)}"
@@ -271,6 +276,8 @@ class MainWindow(QMainWindow):
             self._update_explanation()
         if "meta" in parts:
             self.notes_bar.set_meta(session.title, session.notes)
+        if parts & {"params", "meta"}:
+            self.notes_bar.set_outdated(outdated_text(session))
         self._update_title()
 
     def _cursor_changed(self) -> None:
@@ -317,6 +324,8 @@ class MainWindow(QMainWindow):
         self.output = output
         self._output_generation = generation
         self.stage.set_output(output)
+        if overflowed := overflow_message(output):
+            self.show_message(overflowed)
 
     def _job_failed(self, _generation: int, message: str) -> None:
         self.show_message(f"The convolution failed: {message}")

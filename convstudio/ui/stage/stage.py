@@ -71,8 +71,19 @@ def window(
 
 
 def symmetric_limit(*arrays: np.ndarray | None) -> float:
-    """The colour range shared by a column of grids: the largest magnitude, never zero."""
-    peak = max((float(np.abs(a).max()) for a in arrays if a is not None and a.size), default=0.0)
+    """The colour range shared by a column of grids: the largest finite magnitude, never zero.
+
+    Infinity and NaN (an overflowed output) are left out: they are marked in the grid instead,
+    and would otherwise wash every other value out of the scale."""
+    peak = 0.0
+    for a in arrays:
+        if a is None or not a.size:
+            continue
+        top = float(np.abs(a).max())  # NaN or infinity only when the array holds one
+        if not np.isfinite(top):
+            finite = a[np.isfinite(a)]
+            top = float(np.abs(finite).max()) if finite.size else 0.0
+        peak = max(peak, top)
     return peak if peak > 0 else 1.0
 
 
@@ -120,6 +131,7 @@ class LayerStage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroll = scroll
+        self.setFocusProxy(scroll)  # the keyboard "on the stage": arrows scroll, nothing changes
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
@@ -162,6 +174,12 @@ class LayerStage(QWidget):
             self._mark_inputs()
             self._frame_outputs()
         self._update_highlights()
+
+    def show_start(self) -> None:
+        """Scroll to the top left and take the keyboard: where a file just opened starts."""
+        self.scroll.horizontalScrollBar().setValue(0)
+        self.scroll.verticalScrollBar().setValue(0)
+        self.setFocus()
 
     def set_hover(self, term: Term | None) -> None:
         """Light the input cell and kernel cell of the term under the pointer in the arithmetic."""
@@ -364,6 +382,7 @@ class LayerStage(QWidget):
         limit = symmetric_limit(out)
         for o, card in self._out_cards.items():
             values = out[o] if out is not None else np.full(expected[1:], np.nan)
+            card.grid.set_pending(out is None)
             card.grid.set_colour_range(limit)
             card.grid.set_values(as_rows(values))
         self._frame_outputs()

@@ -17,6 +17,7 @@ from PySide6.QtGui import QUndoCommand
 
 from convstudio.engine.params import ConvParams
 from convstudio.session.model import Session
+from convstudio.session.notes_layer import notes_layer, set_notes_layer
 
 if TYPE_CHECKING:
     from convstudio.ui.state.document import SessionDocument
@@ -144,17 +145,21 @@ class LayoutCommand(QUndoCommand):
             if getattr(after, name) is not getattr(before, name)
         }
         self._result: Session | None = after
+        # Which layer the notes were recorded as describing, before and after (notes_layer).
+        self._layers = (notes_layer(before), notes_layer(after))
 
     def redo(self) -> None:
         session, self._result = self._result, None
         if session is None:
             session = self._document.session.resized(self._params, self._spatial)
+            session = set_notes_layer(session, self._layers[1])
         self._document._apply(session, self._parts)
 
     def undo(self) -> None:
         params, input_, weight, bias = self._old
         current = self._document.session
         session = current.replace(params=params, input=input_, weight=weight, bias=bias)
+        session = set_notes_layer(session, self._layers[0])
         self._document._apply(session.clamp_cursor(), self._parts)
 
 
@@ -166,13 +171,16 @@ class MetaCommand(QUndoCommand):
         document: SessionDocument,
         old: tuple[str, str],
         new: tuple[str, str],
+        layers: tuple[dict | None, dict | None] = (None, None),
     ) -> None:
+        """``layers``: the layer the notes were recorded as describing before and after."""
         fields = [name for name, a, b in zip(("title", "notes"), old, new) if a != b]
         super().__init__("Edit " + " and ".join(fields))
         self._document = document
         self._fields = tuple(fields)
         self.old = old
         self.new = new
+        self._layers = layers
 
     def id(self) -> int:
         return META_EDIT_ID
@@ -181,15 +189,17 @@ class MetaCommand(QUndoCommand):
         if not isinstance(other, MetaCommand) or other._fields != self._fields:
             return False
         self.new = other.new
+        self._layers = (self._layers[0], other._layers[1])
         self.setObsolete(self.old == self.new)
         return True
 
-    def _set(self, title_notes: tuple[str, str]) -> None:
+    def _set(self, title_notes: tuple[str, str], layer: dict | None) -> None:
         title, notes = title_notes
-        self._document._apply(self._document.session.with_text(title=title, notes=notes), {"meta"})
+        session = self._document.session.with_text(title=title, notes=notes)
+        self._document._apply(set_notes_layer(session, layer), {"meta"})
 
     def redo(self) -> None:
-        self._set(self.new)
+        self._set(self.new, self._layers[1])
 
     def undo(self) -> None:
-        self._set(self.old)
+        self._set(self.old, self._layers[0])

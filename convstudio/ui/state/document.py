@@ -19,6 +19,7 @@ from convstudio.engine.params import ConvParams
 from convstudio.session.errors import SessionError
 from convstudio.session.fills import FILL_LABELS, fill_values
 from convstudio.session.model import TARGETS, Session
+from convstudio.session.notes_layer import layer_record, notes_layer, with_notes_layer
 from convstudio.ui.state.commands import (
     EditCellsCommand,
     LayoutCommand,
@@ -194,7 +195,10 @@ class SessionDocument(QObject):
         before = self._session
         if params == before.params and tuple(spatial) == before.spatial:
             return False
-        after = before.resized(params, spatial)
+        noted = before
+        if before.notes and notes_layer(before) is None:
+            noted = with_notes_layer(before)  # the notes describe the layer as it was
+        after = noted.resized(params, spatial)
         self._undo_stack.push(LayoutCommand(self, before, after))
         return True
 
@@ -204,8 +208,16 @@ class SessionDocument(QObject):
         new = current.with_text(title=title, notes=notes)  # checks the text
         if (new.title, new.notes) == (current.title, current.notes):
             return False
+        # Notes written now describe the layer as it is now (see notes_layer).
+        old_layer = notes_layer(current)
+        new_layer = layer_record(current.params) if new.notes != current.notes else old_layer
         self._undo_stack.push(
-            MetaCommand(self, (current.title, current.notes), (new.title, new.notes))
+            MetaCommand(
+                self,
+                (current.title, current.notes),
+                (new.title, new.notes),
+                (old_layer, new_layer),
+            )
         )
         return True
 

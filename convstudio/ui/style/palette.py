@@ -17,7 +17,14 @@ from PySide6.QtWidgets import QApplication, QWidget
 #: Highlight roles, in the order they stack (later roles are drawn on top of earlier ones).
 HIGHLIGHT_ROLES: tuple[str, ...] = ("receptive", "kernel", "output", "selected", "hover")
 #: Every role :func:`role_color` knows.
-ROLES: tuple[str, ...] = (*HIGHLIGHT_ROLES, "padding", "negative", "zero", "positive")
+ROLES: tuple[str, ...] = (
+    *HIGHLIGHT_ROLES,
+    "padding",
+    "negative",
+    "zero",
+    "positive",
+    "nonfinite",
+)
 THEMES: tuple[str, ...] = ("light", "dark")
 
 # Okabe-Ito: orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple.
@@ -43,6 +50,8 @@ _ROLE_HEX: dict[str, dict[str, str]] = {
         "negative": _OKABE_ITO["blue"],
         "zero": "#FFFFFF",
         "positive": _OKABE_ITO["vermillion"],
+        # Infinity and NaN: a cross-hatch in a hue the value map and the highlights leave alone.
+        "nonfinite": "#7A5C00",
     },
     "dark": {
         "receptive": _OKABE_ITO["orange"],
@@ -54,6 +63,7 @@ _ROLE_HEX: dict[str, dict[str, str]] = {
         "negative": "#3A93D0",  # Okabe-Ito blue, lifted to read on a dark window
         "zero": "#202020",
         "positive": "#F07A2A",
+        "nonfinite": "#E0C040",
     },
 }
 
