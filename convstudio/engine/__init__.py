@@ -7,13 +7,14 @@
 """
 
 from convstudio.engine.convolve import convolve
-from convstudio.engine.errors import ConvError
+from convstudio.engine.errors import Cancelled, ConvError
 from convstudio.engine.explain import Explanation, Term, explain
 from convstudio.engine.geometry import output_shape, projective_field, receptive_field
 from convstudio.engine.params import PADDING_MODES, ConvParams
 
 __all__ = [
     "PADDING_MODES",
+    "Cancelled",
     "ConvError",
     "ConvParams",
     "Explanation",
