@@ -38,9 +38,7 @@ float conversion, the padding, a bias added apart), so a cancelled job stops wit
 
 from __future__ import annotations
 
-import math
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from math import prod
@@ -48,7 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from convstudio.engine.errors import Cancelled, ConvError
+from convstudio.engine.errors import CancelHook, ConvError, check_cancel
+from convstudio.engine.fft import all_finite, choose_method, correlate_fft
 from convstudio.engine.geometry import ZERO, params_for, source_maps
 from convstudio.engine.params import ConvParams
 
@@ -85,15 +84,7 @@ TILE_MULTIPLY_ADDS = 64_000_000
 COPY_CHUNK_VALUES = 4 << 20
 
 #: What ``convolve``'s ``method`` accepts.
-METHODS = ("auto", "direct")
-#: ``convolve``'s ``cancel`` hook: asked between tiles; True stops the work (``Cancelled``).
-CancelHook = Callable[[], bool]
-
-
-def check_cancel(cancel: CancelHook | None) -> None:
-    """Raise ``Cancelled`` when the caller's ``cancel`` hook says so (no hook: never)."""
-    if cancel is not None and cancel():
-        raise Cancelled("the convolution was cancelled")
+METHODS = ("auto", "direct", "fft")
 
 
 def feature_chunks(
@@ -112,11 +103,28 @@ def real_arrays(x: Any, weight: Any, bias: Any) -> tuple[np.ndarray, np.ndarray,
 
     Shapes are checked against the settings before ``as_float_arrays`` copies anything, so an
     oversized operand (a broadcast view, an int array) is refused before memory is allocated.
+    NaN and infinity are accepted: they compute as in torch.
     """
-    arrays = [np.asarray(a) for a in (x, weight) + ((bias,) if bias is not None else ())]
-    for name, a in zip(("input", "weight", "bias"), arrays):
+    arrays = []
+    for name, label, value in (
+        ("x", "input", x),
+        ("weight", "weight", weight),
+        ("bias", "bias", bias),
+    ):
+        if value is None and name == "bias":
+            continue
+        if value is None:
+            raise ConvError(f"{name}=None: the {label} must be an array of real numbers")
+        try:
+            a = np.asarray(value)
+        except ValueError as error:  # numpy: "... has an inhomogeneous shape after 1 dimensions"
+            raise ConvError(
+                f"{name} is a ragged nested list: its rows differ in length, and the {label} "
+                "must be a rectangular array"
+            ) from error
         if a.dtype.kind not in "biuf":
-            raise ConvError(f"{name} of dtype {a.dtype} must hold real numbers")
+            raise ConvError(f"{label} of dtype {a.dtype} must hold real numbers")
+        arrays.append(a)
     return arrays[0], arrays[1], arrays[2] if bias is not None else None
 
 
@@ -235,20 +243,6 @@ def _params(
     return params
 
 
-def _all_finite(*arrays: np.ndarray) -> bool:
-    """Whether every value of every float array is finite: BLAS dot products, no temporaries.
-
-    ``a . a`` is finite exactly when every value of ``a`` is, unless huge finite values overflow
-    the sum of squares; then (rarely) the element-wise check decides.
-    """
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = 0.0
-        for a in arrays:
-            flat = a.reshape(-1)
-            total += float(np.dot(flat, flat))
-    return math.isfinite(total) or all(bool(np.isfinite(a).all()) for a in arrays)
-
-
 def check_operands(
     x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, settings: dict[str, Any]
 ) -> ConvParams:
@@ -258,23 +252,6 @@ def check_operands(
         raise ConvError(
             f"bias of shape {bias.shape} must have one value per output feature: "
             f"({params.out_features},)"
-        )
-    floats = [
-        (name, a)
-        for name, a in (("input", x), ("weight", weight), ("bias", bias))
-        if a is not None and a.dtype.kind == "f"
-    ]
-    if _all_finite(*(a for _, a in floats)):
-        return params
-    for name, a in floats:
-        finite = np.isfinite(a)
-        if finite.all():
-            continue
-        where = tuple(int(i) for i in np.argwhere(~finite)[0])
-        value = a[where]
-        raise ConvError(
-            f"{name} holds {value} at index {where[0] if len(where) == 1 else where}: "
-            "every value must be a finite number"
         )
     return params
 
@@ -327,7 +304,16 @@ def convolve(
         "padding_mode": padding_mode,
     }
     x, weight, bias, params = prepare_operands(x, weight, bias, settings, cancel)
-    return convolve_checked(x, weight, bias, params, cancel=cancel)
+    # NaN, infinity and overflow compute as in torch, silently (no RuntimeWarning)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if method == "auto":
+            method = choose_method(x, weight, bias, params)
+        elif method == "fft" and not all_finite(x, weight, *(() if bias is None else (bias,))):
+            method = "direct"  # a transform spreads one NaN over the whole output
+        if method == "fft":
+            padded = pad_input(x, params, cancel)
+            return correlate_fft(padded, weight, bias, params, x.shape, cancel)
+        return convolve_checked(x, weight, bias, params, cancel=cancel)
 
 
 # -- the plan: everything that depends on settings and shapes only ----------------------------
