@@ -36,18 +36,19 @@ Cancelling: the caller's ``cancel`` hook is asked before every tile (each at mos
 float conversion, the padding, a bias added apart), so a cancelled job stops within about 30 ms.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: help(convolve) shows the types evaluated.
+import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from math import prod
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from convstudio.engine.errors import CancelHook, ConvError, check_cancel
-from convstudio.engine.fft import all_finite, choose_method, correlate_fft
+from convstudio.engine.fft import all_finite, choose_method, correlate_fft, fft_plan
 from convstudio.engine.geometry import ZERO, params_for, source_maps
 from convstudio.engine.params import ConvParams
 
@@ -85,6 +86,16 @@ COPY_CHUNK_VALUES = 4 << 20
 
 #: What ``convolve``'s ``method`` accepts.
 METHODS = ("auto", "direct", "fft")
+
+# -- the types of ``convolve``'s arguments, as help() shows them -------------------------------
+#: An operand: a numpy array or nested lists of real numbers.
+ArrayLike = np.ndarray | Sequence[object]
+#: A setting per spatial dimension: one int for all, or one per dimension.
+IntOrTuple = int | Sequence[int] | np.ndarray
+#: Every padding form: an int, one per dimension, (before, after) pairs, or a name.
+Padding = int | Sequence[int | Sequence[int]] | np.ndarray | Literal["valid", "same", "full"]
+PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
+Method = Literal["auto", "direct", "fft"]
 
 
 def feature_chunks(
@@ -135,14 +146,18 @@ def as_float_arrays(
     return _as_float(*real_arrays(x, weight, bias))
 
 
+def float_dtype(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> type:
+    """The dtype ``convolve`` computes in: float32 when every operand is float32, else float64."""
+    f32 = np.float32
+    if x.dtype == f32 and weight.dtype == f32 and (bias is None or bias.dtype == f32):
+        return f32
+    return np.float64
+
+
 def _as_float(
     x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, cancel: CancelHook | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    f32 = np.float32
-    if x.dtype == f32 and weight.dtype == f32 and (bias is None or bias.dtype == f32):
-        dtype: type = f32
-    else:
-        dtype = np.float64
+    dtype = float_dtype(x, weight, bias)
     x_, w_ = _converted(x, dtype, cancel), _converted(weight, dtype, cancel)
     b_: np.ndarray | None = None if bias is None else np.ascontiguousarray(bias, dtype=dtype)
     return x_, w_, b_
@@ -256,6 +271,43 @@ def check_operands(
     return params
 
 
+def _physical_memory() -> int:
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):  # not on every platform
+        return 16 << 30
+
+
+#: What one ``convolve`` call may hold at once (operands converted, padded input, output,
+#: tiles or spectra): half the machine's memory. The only size the engine refuses.
+WORKING_MEMORY_BYTES = _physical_memory() // 2
+
+
+def check_working_memory(
+    params: ConvParams, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+) -> None:
+    """Refuse, before anything is allocated, a layer whose arrays would not fit
+    ``WORKING_MEMORY_BYTES`` even with the work in tiles: the float copies of the operands,
+    the padded input and the output are needed whole; tiles and spectra are bounded."""
+    itemsize = np.dtype(float_dtype(x, weight, bias)).itemsize
+    parts = {
+        "output": prod(params.output_shape_unchecked(x.shape)) * itemsize,
+        "padded input": prod(params.padded_spatial(x.shape[1:])) * x.shape[0] * itemsize,
+        "tiles": 2 * SCRATCH_KEEP_BYTES,
+    }
+    for name, a in (("input", x), ("weight", weight)):
+        if a.dtype.itemsize != itemsize or a.dtype.kind != "f" or not a.flags.c_contiguous:
+            parts[f"{name} as float{8 * itemsize}"] = a.size * itemsize
+    needed = sum(parts.values())
+    if needed > WORKING_MEMORY_BYTES:
+        detail = ", ".join(f"{name} {size / 2**30:.1f} GB" for name, size in parts.items())
+        raise ConvError(
+            f"this layer needs about {needed / 2**30:.1f} GB of working memory ({detail}), "
+            f"more than the {WORKING_MEMORY_BYTES / 2**30:.1f} GB the engine allows itself "
+            "(half this machine's memory)"
+        )
+
+
 def prepare_operands(
     x: Any,
     weight: Any,
@@ -274,25 +326,71 @@ def prepare_operands(
 
 
 def convolve(
-    x: Any,
-    weight: Any,
-    bias: Any = None,
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
     *,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
+    stride: IntOrTuple = 1,
+    padding: Padding = 0,
+    dilation: IntOrTuple = 1,
     groups: int = 1,
-    padding_mode: str = "zeros",
-    method: str = "auto",
+    padding_mode: PaddingMode = "zeros",
+    method: Method = "auto",
     cancel: CancelHook | None = None,
 ) -> np.ndarray:
-    """Cross-correlate ``x`` with ``weight`` and add ``bias``, exactly as ``torch.nn.functional``.
+    """Cross-correlate ``x`` with ``weight`` and add ``bias``, as PyTorch's ``conv1d``/``conv2d``
+    (``nn.Conv1d``/``nn.Conv2d`` with its ``padding_mode``) compute them.
 
-    ``x`` is ``(C_in, L)`` or ``(C_in, H, W)``; ``weight`` is ``(C_out, C_in // groups, *kernel)``.
-    Returns ``(C_out, *out_spatial)`` in float32 when every operand is float32, else float64.
-    ``method`` is "auto" or "direct". ``cancel``, a zero-argument callable, is asked between
-    tiles (at most ``TILE_MULTIPLY_ADDS`` multiply-adds apart); when it returns True the work
-    stops with ``Cancelled``.
+    ``x`` is one input without a batch axis, ``(in_features, L)`` for 1D or ``(in_features, H,
+    W)`` for 2D; ``weight`` is torch's layout ``(out_features, in_features // groups, *kernel)``;
+    ``bias`` has one value per output feature. Each may be a numpy array or nested lists.
+    Returns a new array ``(out_features, *out_spatial)``; each output size is
+    ``(n + before + after - dilation * (kernel - 1) - 1) // stride + 1``.
+
+    Settings (each per spatial dimension, as an int for all or one int per dimension):
+
+    - ``stride``: how far the kernel moves between outputs.
+    - ``padding``: cells added around the input before the kernel slides: an int (that many on
+      each side of every dimension); one int per dimension, ``(ph, pw)``; (before, after) pairs,
+      one per dimension, ``((top, bottom), (left, right))``; or a name: ``"valid"`` (none),
+      ``"same"`` (the output keeps the input's size; needs stride 1; an odd total puts the
+      extra cell after, as torch does) or ``"full"`` (``dilation * (kernel - 1)`` on each side:
+      every position where kernel and input overlap at all).
+    - ``dilation``: the spacing of the kernel's taps.
+    - ``groups``: splits the features into that many independent layers.
+    - ``padding_mode``: what the padding cells hold: ``"zeros"``, ``"reflect"`` (mirrored
+      without repeating the edge), ``"replicate"`` (the edge repeated) or ``"circular"`` (the
+      other side wrapped around), as ``torch.nn.functional.pad`` fills them.
+    - ``method``: ``"auto"`` (the default) picks ``"direct"`` (tiled sums of products) or
+      ``"fft"`` (products of spectra, for big kernels) by a cost model measured on this machine
+      (``convstudio.engine.fft``); layers of small whole numbers stay direct, and so exact,
+      unless the FFT is ten times faster, and layers holding NaN or infinity always compute
+      directly (``"fft"`` too), because a transform would spread one NaN over the whole output.
+    - ``cancel``: a zero-argument callable asked between tiles and chunks of the work (at most
+      about 30 ms apart); when it returns True, ``convolve`` raises ``Cancelled``.
+
+    Dtype rule: float32 out when every operand is float32 (computed in float32), else float64.
+
+    Where the engine deliberately differs from torch: operands of mixed dtypes are promoted to
+    float64 (torch refuses them); bool and integer operands are accepted and computed in
+    float64 (torch has no integer convolution on the CPU); ``"full"`` and (before, after)
+    padding pairs are accepted (torch needs an ``F.pad`` first); there is no batch axis. NaN,
+    infinity and overflow compute as in torch (an overflowing sum is ``inf``), silently.
+
+    Raises ``ConvError`` (a ``ValueError``) naming the setting or operand for anything torch
+    would refuse, for ragged nested lists, and for a layer whose arrays would not fit the
+    engine's working memory (``WORKING_MEMORY_BYTES``); ``Cancelled`` (not a ``ConvError``)
+    when ``cancel`` says so.
+
+    >>> import numpy as np
+    >>> x = np.array([[1.0, 2.0, 3.0, 4.0]])
+    >>> w = np.array([[[1.0, 0.0, -1.0]]])
+    >>> convolve(x, w, padding=1).tolist()
+    [[-2.0, -2.0, -2.0, 3.0]]
+    >>> convolve(x, w, [0.5], padding="full", padding_mode="circular").tolist()
+    [[2.5, 2.5, -1.5, -1.5, 2.5, 2.5]]
+    >>> convolve(np.ones((1, 5, 5), np.float32), np.ones((2, 1, 3, 3), np.float32), stride=2).dtype
+    dtype('float32')
     """
     if method not in METHODS:
         raise ConvError(f"method={method!r} is not one of " + ", ".join(map(repr, METHODS)))
@@ -303,14 +401,23 @@ def convolve(
         "groups": groups,
         "padding_mode": padding_mode,
     }
-    x, weight, bias, params = prepare_operands(x, weight, bias, settings, cancel)
+    x, weight, bias = real_arrays(x, weight, bias)
+    params = check_operands(x, weight, bias, settings)
+    check_working_memory(params, x, weight, bias)
+    x, weight, bias = _as_float(x, weight, bias, cancel)
     # NaN, infinity and overflow compute as in torch, silently (no RuntimeWarning)
     with np.errstate(over="ignore", invalid="ignore"):
+        chosen: str = method
         if method == "auto":
-            method = choose_method(x, weight, bias, params)
+            chosen = choose_method(x, weight, bias, params)
         elif method == "fft" and not all_finite(x, weight, *(() if bias is None else (bias,))):
-            method = "direct"  # a transform spreads one NaN over the whole output
-        if method == "fft":
+            chosen = "direct"  # a transform spreads one NaN over the whole output
+        elif method == "fft" and not fft_plan(params, x.shape, x.itemsize).fits:
+            raise ConvError(
+                "method='fft': this layer's spectra do not fit the FFT's working memory even "
+                "in blocks of one row; use method='direct' or 'auto'"
+            )
+        if chosen == "fft":
             padded = pad_input(x, params, cancel)
             return correlate_fft(padded, weight, bias, params, x.shape, cancel)
         return convolve_checked(x, weight, bias, params, cancel=cancel)
@@ -774,8 +881,22 @@ def convolve_checked(
     ``tile_bytes`` bounds the patch buffer (default ``default_tile_bytes``; tests use a small one
     to exercise the tiling); ``layout`` forces one ("gather", "rows", "flat", "stacked" or
     "im2col") for tests and the benchmark. ``cancel`` is asked before each tile and each chunk
-    of a big copy; when it returns True, ``Cancelled`` is raised.
+    of a big copy; when it returns True, ``Cancelled`` is raised. NaN, infinity and overflow
+    compute as in torch, without numpy's RuntimeWarnings.
     """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _convolve_direct(x, weight, bias, params, tile_bytes, layout, cancel)
+
+
+def _convolve_direct(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    params: ConvParams,
+    tile_bytes: int | None,
+    layout: str,
+    cancel: CancelHook | None,
+) -> np.ndarray:
     if tile_bytes is None:
         tile_bytes = default_tile_bytes(x.itemsize)
     plan = _plan(params, x.shape, x.itemsize, tile_bytes, layout)

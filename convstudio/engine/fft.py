@@ -121,7 +121,12 @@ class FFTPlan:
     shape: tuple[int, ...]  # transform shape of one block
     block_rows: int  # output rows (along the first spatial dimension) per block
     chunk: int  # output features per chunk of kernel spectra
-    seconds: float  # the cost model's estimate
+    seconds: float  # the cost model's estimate; infinite when no plan fits the memory bound
+
+    @property
+    def fits(self) -> bool:
+        """Whether the spectra fit the working-memory bound (else the FFT is not an option)."""
+        return math.isfinite(self.seconds)
 
 
 def _fft_seconds(points: int, itemsize: int) -> float:
@@ -195,8 +200,6 @@ def fft_plan(
             break
         length = fast_length(length + 1)
     assert best is not None
-    if math.isinf(best.seconds):
-        best = FFTPlan(best.shape, best.block_rows, best.chunk, 1e300)
     return best
 
 

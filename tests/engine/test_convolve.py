@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import doctest
 import importlib
+import inspect
+import pydoc
 import threading
 import tracemalloc
 import warnings
@@ -447,3 +450,112 @@ def test_every_tile_is_a_bounded_amount_of_work(cin, cout, kernel, spatial) -> N
     for r0, r1, c0, c1 in plan.tiles:
         positions = (r1 - r0) * (c1 - c0)
         assert positions == 1 or positions * per_position <= convolve_mod.TILE_MULTIPLY_ADDS
+
+
+# -- NaN, infinity, overflow, ragged lists, memory (issue 12 part 2) ----------------------------
+
+
+@st.composite
+def non_finite_layers(draw: st.DrawFn) -> Layer:
+    """A small layer with NaN, +inf or -inf put into some cells of its operands."""
+    layer = draw(layers(max_size=7, max_per_group=3))
+    specials = st.sampled_from([np.nan, np.inf, -np.inf])
+    for name in ("x", "weight", "bias"):
+        array = getattr(layer, name)
+        if array is None or not draw(st.booleans()):
+            continue
+        array = array.copy()
+        for _ in range(draw(st.integers(1, 3))):
+            index = tuple(draw(st.integers(0, n - 1)) for n in array.shape)
+            array[index] = draw(specials)
+        setattr(layer, name, array)
+    return layer
+
+
+@settings(max_examples=150, deadline=None)
+@given(non_finite_layers())
+def test_nan_and_infinity_compute_as_torch_does(layer: Layer) -> None:
+    expected = torch_convolve(layer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and silently: no RuntimeWarning
+        for method in ("auto", "direct", "fft"):
+            out = convolve(layer.x, layer.weight, layer.bias, method=method, **layer.settings)
+            np.testing.assert_array_equal(np.isnan(out), np.isnan(expected))
+            finite = np.isfinite(expected)
+            np.testing.assert_array_equal(out[~finite & ~np.isnan(expected)],
+                                          expected[~finite & ~np.isnan(expected)])  # fmt: skip
+            tol = tolerance_for(layer.x.dtype)
+            magnitude = np.abs(expected[finite]).max(initial=1.0)
+            assert np.abs(out[finite] - expected[finite]).max(initial=0) <= tol * magnitude
+
+
+def tolerance_for(dtype: Any) -> float:
+    return 1e-9 if np.dtype(dtype) == np.float64 else 1e-4
+
+
+def test_an_overflowing_product_is_inf_without_a_warning() -> None:
+    x = np.full((1, 4, 4), 1e200)
+    w = np.full((2, 1, 3, 3), 1e200)
+    w[1] = -1e200
+    big = Layer(x, w, None, {}, check_operands(x, w, None, {}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = convolve(x, w)
+        tiled = convolve_checked(x, w, None, big.params, tile_bytes=1, layout="im2col")
+        f32 = convolve(np.full(x.shape, 3e38, np.float32), np.full(w.shape, 3e38, np.float32))
+    np.testing.assert_array_equal(out, torch_convolve(big))
+    assert (out[0] == np.inf).all() and (out[1] == -np.inf).all()
+    np.testing.assert_array_equal(tiled, out)
+    assert f32.dtype == np.float32 and np.isposinf(f32).all()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (([[1, 2], [3]], [[[1]]]), r"^x is a ragged nested list: its rows differ in length"),
+        (([[1, 2, 3]], [[[1, 2], [1]]]), r"^weight is a ragged nested list"),
+        (([[1, 2, 3]], [[[1]]], [1, [2]]), r"^bias is a ragged nested list"),
+        ((None, [[[1]]]), r"^x=None: the input must be an array of real numbers$"),
+        (([[1.0]], None), r"^weight=None: the weight must be an array of real numbers$"),
+    ],
+)
+def test_ragged_lists_and_none_name_the_operand(args: tuple, message: str) -> None:
+    with pytest.raises(ConvError, match=message):
+        convolve(*args)
+
+
+def test_what_would_not_fit_the_working_memory_is_refused(monkeypatch) -> None:
+    monkeypatch.setattr(convolve_mod, "WORKING_MEMORY_BYTES", 200 << 20)
+    x = np.broadcast_to(np.float32(1), (4, 2000, 2000))  # no memory of its own
+    w = np.ones((8, 4, 3, 3), np.float32)
+    with pytest.raises(ConvError, match=r"^this layer needs about 0\.4 GB of working memory "
+                       r"\(output 0\.1 GB, padded input 0\.1 GB, tiles 0\.1 GB, input as "
+                       r"float32 0\.1 GB\), more than the 0\.2 GB"):  # fmt: skip
+        convolve(x, w, padding=1)
+    assert convolve(x[:, :100, :100], w, padding=1).shape == (8, 100, 100)  # a smaller one fits
+
+
+# -- the documentation: help(convolve) -----------------------------------------------------------
+
+
+def test_convolve_examples_run() -> None:
+    failed, attempted = doctest.testmod(convolve_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert failed == 0 and attempted >= 3
+
+
+def test_help_documents_every_setting_and_shows_real_types() -> None:
+    text = pydoc.render_doc(convolve, renderer=pydoc.plaintext)
+    for needed in (
+        "an int", "one int per dimension", "(before, after)", '"valid"', '"same"', '"full"',
+        *(f'"{mode}"' for mode in PADDING_MODES), '"auto"', '"direct"', '"fft"', "cancel",
+        "float32", "float64", "ConvError", "Cancelled", "mixed dtypes", "bool and integer",
+        ">>> ",
+    ):  # fmt: skip
+        assert needed in text, needed
+    signature = inspect.signature(convolve)
+    for name, parameter in signature.parameters.items():
+        annotation = parameter.annotation
+        assert annotation is not inspect.Parameter.empty, name
+        assert not isinstance(annotation, str) and "Any" not in str(annotation), name
+    assert "stride: int | collections.abc.Sequence[int] | numpy.ndarray = 1" in text
+    assert "padding_mode: Literal['zeros', 'reflect', 'replicate', 'circular']" in text

@@ -170,7 +170,7 @@ def test_plans_fit_the_working_memory(cin, cout, kernel, spatial) -> None:
         bins = np.prod(plan.shape[:-1]) * (plan.shape[-1] // 2 + 1)
         spectra = (plan.chunk * cin + cin + plan.chunk) * bins * 2 * itemsize
         assert spectra + plan.chunk * np.prod(plan.shape) * itemsize <= fft_mod.FFT_WORK_BYTES
-        assert plan.seconds < 1e300
+        assert plan.fits
 
 
 def test_memory_stays_bounded_on_a_big_layer() -> None:
@@ -268,6 +268,15 @@ def test_small_whole_numbers_knows_when_the_direct_sum_is_exact() -> None:
     assert not fft_mod.small_whole_numbers(ones * 2.0**30, w * 2.0**22, None, params)  # > 2**53
     f32 = ones.astype(np.float32) * 4096
     assert not fft_mod.small_whole_numbers(f32, (w * 2048).astype(np.float32), None, params)
+
+
+def test_method_fft_refuses_a_layer_whose_spectra_never_fit() -> None:
+    x, w = np.zeros((256, 8, 4096)), np.zeros((1, 256, 8, 64))  # rows of 4096 x 256 features
+    params = check_operands(x, w, None, {})
+    assert not fft_plan(params, x.shape, 8).fits
+    assert choose_method(x, w, None, params) == "direct"
+    with pytest.raises(ConvError, match="method='fft': this layer's spectra do not fit"):
+        convolve(x, w, method="fft")
 
 
 def test_method_fft_with_nan_computes_as_torch_does() -> None:
