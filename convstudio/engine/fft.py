@@ -145,9 +145,9 @@ def fft_plan(
 ) -> FFTPlan:
     """The cheapest block and chunk sizes whose spectra fit ``work_bytes``.
 
-    Candidates: every block length whose transform length is a fast length (up to the whole
-    padded input) times chunks of 1, 2, 4, ... output features up to the whole group. A block
-    of ``r`` output rows transforms ``(r - 1) * stride + extent`` input rows.
+    Candidates: block lengths whose transform lengths are fast lengths about 12% apart (up to
+    the whole padded input) times chunks of 1, 2, 4, ... output features up to the whole group.
+    A block of ``r`` output rows transforms ``(r - 1) * stride + extent`` input rows.
     """
     padded = params.padded_spatial(x_shape[1:])
     out_spatial = params.output_shape_unchecked(x_shape)[1:]
@@ -198,7 +198,7 @@ def fft_plan(
                 best = candidate
         if block >= rows:
             break
-        length = fast_length(length + 1)
+        length = fast_length(max(length + 1, length * 9 // 8))  # about 12% longer each time
     assert best is not None
     return best
 
@@ -263,13 +263,13 @@ def correlate_fft(
     # the strided valid outputs of every dimension but the first (blocks cut that one)
     keep = tuple(slice(0, (n - 1) * s + 1, s) for n, s in zip(out_shape[2:], stride[1:]))
     cg, mg, rows = params.in_per_group, params.out_per_group, out_shape[1]
-    kernels = _dilated(weight, params)
     per_call = max(1, FFT_CALL_POINTS // math.prod(shape))
     for g in range(params.groups):
         source = padded[g * cg : (g + 1) * cg]
         for o0 in range(g * mg, (g + 1) * mg, plan.chunk):
             o1 = min((g + 1) * mg, o0 + plan.chunk)
-            spectra = _forward(kernels[o0:o1].reshape(-1, *kernels.shape[2:]), shape, cancel)
+            kernels = _dilated(weight[o0:o1], params)  # per chunk: dilated kernels can be big
+            spectra = _forward(kernels.reshape(-1, *kernels.shape[2:]), shape, cancel)
             np.conjugate(spectra, out=spectra)  # correlation, not convolution
             spectra = spectra.reshape(o1 - o0, cg, -1)
             for r0 in range(0, rows, plan.block_rows):
@@ -313,9 +313,14 @@ def small_whole_numbers(
     limit = 2.0 ** (24 if x.dtype == np.float32 else 53)
     largest = []
     for a in (x, weight) + (() if bias is None else (bias,)):
-        if a.size and not np.array_equal(a, np.round(a)):
-            return False
-        largest.append(float(np.abs(a).max()) if a.size else 0.0)
+        flat = a.reshape(-1)
+        biggest_here = 0.0
+        for start in range(0, flat.size, 1 << 20):  # in chunks: no input-sized temporaries
+            part = flat[start : start + (1 << 20)]
+            if not np.array_equal(part, np.round(part)):
+                return False
+            biggest_here = max(biggest_here, float(np.abs(part).max()))
+        largest.append(biggest_here)
     terms = params.in_per_group * math.prod(params.kernel_size)
     biggest = largest[0] * largest[1] * terms + (largest[2] if bias is not None else 0.0)
     return biggest < limit
