@@ -409,7 +409,7 @@ def convolve(
     with np.errstate(over="ignore", invalid="ignore"):
         chosen: str = method
         if method == "auto":
-            chosen = choose_method(x, weight, bias, params)
+            chosen = choose_method(x, weight, bias, params, cancel)
         elif method == "fft" and not all_finite(x, weight, *(() if bias is None else (bias,))):
             chosen = "direct"  # a transform spreads one NaN over the whole output
         elif method == "fft" and not fft_plan(params, x.shape, x.itemsize).fits:

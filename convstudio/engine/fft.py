@@ -306,7 +306,11 @@ def all_finite(*arrays: np.ndarray) -> bool:
 
 
 def small_whole_numbers(
-    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, params: ConvParams
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    params: ConvParams,
+    cancel: CancelHook | None = None,
 ) -> bool:
     """Whether the direct sum of this layer is exact: every value a whole number, and every
     partial sum an integer the dtype holds exactly (below 2**24 in float32, 2**53 in float64)."""
@@ -316,6 +320,7 @@ def small_whole_numbers(
         flat = a.reshape(-1)
         biggest_here = 0.0
         for start in range(0, flat.size, 1 << 20):  # in chunks: no input-sized temporaries
+            check_cancel(cancel)
             part = flat[start : start + (1 << 20)]
             if not np.array_equal(part, np.round(part)):
                 return False
@@ -327,7 +332,11 @@ def small_whole_numbers(
 
 
 def choose_method(
-    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, params: ConvParams
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    params: ConvParams,
+    cancel: CancelHook | None = None,
 ) -> str:
     """``"fft"`` or ``"direct"`` for ``method="auto"`` (see the cost model in the docstring).
 
@@ -341,6 +350,6 @@ def choose_method(
         return "direct"
     if not all_finite(x, weight, *(() if bias is None else (bias,))):
         return "direct"
-    if fft * EXACT_MARGIN >= direct and small_whole_numbers(x, weight, bias, params):
+    if fft * EXACT_MARGIN >= direct and small_whole_numbers(x, weight, bias, params, cancel):
         return "direct"
     return "fft"
