@@ -45,18 +45,23 @@ is exact (every partial sum an integer below 2**24 in float32, 2**53 in float64:
 layers) only at ``EXACT_MARGIN`` times, so that those stay exact to the last bit. The operands
 are read (finite? whole?) only when the estimates make the FFT a candidate.
 
-How the constants were measured: ``python -m convstudio.bench engine --calibrate`` on this
-machine (2 cores shared with other work, numpy 2.4's pocketfft and OpenBLAS), the fastest of 7
-runs of each figure. FFT_NS: the median over 2D and 1D transforms of 25 thousand to 1.2 million
-points of time / (n log2 n), forward and inverse (0.8-1.5 ns in float64 across runs, 0.6-1.1
-in float32); FFT_CALL_NS: a tiny transform (about 20 us); SPECTRUM_MAC_NS: the product on 4x4,
-8x8 and 1x2 feature spectra (3-5.5 ns); DIRECT_COPY_NS and DIRECT_MAC_NS: a least-squares fit,
-relative to each time, of the direct path on eight layers (1->2 to 64->64 features, kernels 3
-to 63, 1D and 2D) against copied values and multiply-adds, timed on one BLAS thread (contended
-cores make two threads erratic) and divided by the two-thread speed-up of a plain matmul for
-the product term (about 1.8 when the machine is quiet). The figures vary by a factor of two
-between runs on this shared machine, which ``FFT_MARGIN`` absorbs: the layers where the choice
-matters (kernels of 15 and more) differ by far more than that.
+How the constants were measured: ``python -m convstudio.bench engine --calibrate``, on this
+machine (2 cores shared with six other developers' work, numpy 2.4's pocketfft, OpenBLAS
+SkylakeX), the fastest of 7 runs of each figure, three runs on 3 Dec 2026. FFT_NS: the median
+over 2D and 1D transforms of 20 thousand to 1.2 million points of time / (n log2 n), forward
+and inverse (0.82-1.5 ns in float64, 0.62-1.13 in float32; the lower figures taken, as the
+busy runs inflate); FFT_CALL_NS: a tiny transform (20-22 us); SPECTRUM_MAC_NS: the product on
+4x4, 8x8 and 1x2 feature spectra (3.9-5.5 ns float64, 2.9-4.7 float32); DIRECT_COPY_NS and
+DIRECT_MAC_NS: a least-squares fit, relative to each time, of the direct path on eight layers
+(1->2 to 64->64 features, kernels 3 to 63, 1D and 2D) against copied values and multiply-adds,
+timed on one BLAS thread (copy 0.69-1.0 ns float64, 0.43-0.48 float32; multiply-add 0.08 and
+0.027 ns), the multiply-add figure then divided by 1.8 for the two BLAS threads ``convolve``
+runs on. That speed-up could not be measured this session (on the contended cores two threads
+ran slower than one), so 1.8 is the usual figure for a 2-core matmul, an assumption; it makes
+the direct estimate optimistic, which errs towards the direct path. FFT_COPY_NS is an estimate
+(a pass over the output), not measured. The figures vary by up to a factor of two between runs
+on this shared machine, which ``FFT_MARGIN`` absorbs: the layers where the choice matters
+(kernels of 15 cells and more per side) differ by far more than that.
 """
 
 from __future__ import annotations
