@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from convstudio.engine import convolve
-from convstudio.engine.convolve import check_operands, layout
+from convstudio.engine import ConvError, ConvParams, convolve
+from convstudio.engine.convolve import check_operands, describe_layout
+from convstudio.engine.fft import choose_method, fft_plan
 
 TORCH_THREADS = 2
 #: seconds a call beyond which an implementation (SciPy on the big layers) gets fewer rounds
@@ -55,6 +56,10 @@ CASES = (
     Case("2D 64->64 128x128", 64, 64, (128, 128), targets={"f64": 1.0, "f32": 1.0}),
     Case("1D 16->32 L=100000 k=9", 16, 32, (100_000,), 9, 4, targets={"f64": 0.5, "f32": 1.2}),
     Case("teaching 2->3 6x6", 2, 3, (6, 6), micros=100.0),
+    # big kernels (issue 12): "auto" takes the FFT path
+    Case("2D 4->4 192x192 k31", 4, 4, (192, 192), 31, 15, targets={"f64": 0.2}),
+    Case("2D 1->2 384x384 k40", 1, 2, (384, 384), 40, 0, targets={"f64": 0.2}),
+    Case("1D 4->4 L=200000 k255", 4, 4, (200_000,), 255, 127, targets={"f64": 0.2}),
 )
 DTYPES = {"f64": np.float64, "f32": np.float32}
 
@@ -223,7 +228,8 @@ def environment(torch: Any, correlate: Any) -> list[str]:
 
 def quick_case(case: Case) -> Case:
     spatial = tuple(min(n, 16) if case.ndim == 2 else min(n, 1000) for n in case.spatial)
-    return Case(case.name, case.cin, case.cout, spatial, case.kernel, case.padding,
+    kernel, padding = min(case.kernel, 9), min(case.padding, 4)
+    return Case(case.name, case.cin, case.cout, spatial, kernel, padding,
                 case.targets, case.micros)  # fmt: skip
 
 
@@ -240,6 +246,8 @@ class Row:
     times: dict[str, float]
     flops: int
     layout: str
+    #: norm-wise relative error against torch, ||ours - torch|| / ||torch|| (None: no torch)
+    error: float | None = None
 
     @property
     def key(self) -> str:
@@ -289,7 +297,7 @@ class Row:
             f"{per_call('scipy')}{col('', 9, self.ratio)}{target:>8}{verdict:>7}"
             f"{col('', 9, scipy_ratio)}{col('', 8, gflops('convstudio'), '.1f')}"
             f"{col('', 7, gflops('torch'), '.1f')}{col('', 7, gflops('scipy'), '.1f')}"
-            f"  {self.layout}"
+            f"  {self.layout}" + ("" if self.error is None else f", error {self.error:.1e}")
         )
 
 
@@ -315,6 +323,10 @@ def measure(
     if correlate is not None and case.micros is None:
         fns["scipy"] = scipy_fn(correlate, x, w, b, case)
     ours = fns["convstudio"]().astype(np.float64)
+    error = None
+    if torch is not None:
+        theirs = np.asarray(fns["torch"](), np.float64)
+        error = float(np.linalg.norm(ours - theirs) / max(np.linalg.norm(theirs), 1e-300))
     tol = 1e-9 if dtype == np.float64 else 1e-4
     tag = "f64" if dtype == np.float64 else "f32"
     for name, fn in fns.items():
@@ -324,7 +336,17 @@ def measure(
     times = time_interleaved(fns, *timing)
     flops = 2 * case.cout * case.cin * case.kernel**case.ndim * int(np.prod(ours.shape[1:]))
     params = check_operands(x, w, b, {"padding": case.padding})
-    return Row(case, tag, times, flops, layout(params, x.shape, dtype))
+    return Row(case, tag, times, flops, describe_method(x, w, b, params), error)
+
+
+def describe_method(x: np.ndarray, w: np.ndarray, b: np.ndarray, params: ConvParams) -> str:
+    """What ``method="auto"`` computes this layer with: the FFT's blocks or the direct layout."""
+    if choose_method(x, w, b, params) == "direct":
+        return describe_layout(params, x.shape, x.dtype)
+    plan = fft_plan(params, x.shape, x.itemsize)
+    blocks = -(-params.output_shape(x.shape)[1] // plan.block_rows)
+    shape = "x".join(map(str, plan.shape))
+    return f"fft, {blocks} block{'s' if blocks > 1 else ''} of {shape}"
 
 
 def run(quick: bool, rounds: int) -> dict[str, Any]:
@@ -348,7 +370,11 @@ def run(quick: bool, rounds: int) -> dict[str, Any]:
         case = quick_case(case) if quick else case
         for tag, dtype in DTYPES.items():
             if quick or case.micros is not None or tag in case.targets:
-                rows.append(measure(case, dtype, torch, correlate, timing))
+                try:
+                    rows.append(measure(case, dtype, torch, correlate, timing))
+                except ConvError as error:  # a layer this version of the engine refuses
+                    print(f"{case.name:<24}{tag:>4}  refused: {error}", flush=True)
+                    continue
                 print(rows[-1].format(with_targets=not quick), flush=True)
     load = os.getloadavg()
     print("load average after: " + " ".join(f"{v:.2f}" for v in load))
@@ -363,6 +389,8 @@ def run(quick: bool, rounds: int) -> dict[str, Any]:
             r.key: round(r.times["convstudio"] * 1e6, 1) for r in rows if r.case.micros
         },
         "gflops": {r.key: round(r.flops / r.times["convstudio"] / 1e9, 1) for r in rows},
+        "error_vs_torch": {r.key: r.error for r in rows if r.error is not None},
+        "methods": {r.key: "fft" if r.layout.startswith("fft") else "direct" for r in rows},
         "matmul_gflops": {k: round(v, 1) for k, v in ceiling.items()},
         "targets_met": all(met) if met else None,
     }
@@ -374,7 +402,14 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="each case once at small sizes (a smoke test)"
     )
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds per case")
+    parser.add_argument(
+        "--calibrate", action="store_true", help="measure the FFT cost model's constants"
+    )
     args = parser.parse_args(argv)
+    if args.calibrate:
+        from convstudio.bench import calibrate
+
+        return calibrate.main()
     summary = run(args.quick, args.rounds)
     print(json.dumps(summary))
     return 0

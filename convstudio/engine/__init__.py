@@ -10,7 +10,7 @@ semantics, a public scripting API.
 """
 
 from convstudio.engine.convolve import convolve
-from convstudio.engine.errors import ConvError
+from convstudio.engine.errors import Cancelled, ConvError
 from convstudio.engine.explain import Explanation, Term, explain
 from convstudio.engine.explain_transpose import (
     TransposeExplanation,
@@ -23,6 +23,7 @@ from convstudio.engine.transpose import conv_transpose
 
 __all__ = [
     "PADDING_MODES",
+    "Cancelled",
     "ConvError",
     "ConvParams",
     "Explanation",
