@@ -50,7 +50,7 @@ import numpy as np
 from convstudio.engine.errors import CancelHook, ConvError, check_cancel
 from convstudio.engine.fft import all_finite, choose_method, correlate_fft, fft_plan
 from convstudio.engine.geometry import ZERO, params_for, source_maps
-from convstudio.engine.params import ConvParams
+from convstudio.engine.params import ConvParams, PaddingMode, PaddingSpec, PerDim
 
 #: Bytes of patch buffer per tile. Sized so that buffer and output tile stay in the L2/L3 caches
 #: while the matrix product runs; it is also what bounds memory (see ``tile_plan``).
@@ -90,11 +90,11 @@ METHODS = ("auto", "direct", "fft")
 # -- the types of ``convolve``'s arguments, as help() shows them -------------------------------
 #: An operand: a numpy array or nested lists of real numbers.
 ArrayLike = np.ndarray | Sequence[object]
-#: A setting per spatial dimension: one int for all, or one per dimension.
-IntOrTuple = int | Sequence[int] | np.ndarray
-#: Every padding form: an int, one per dimension, (before, after) pairs, or a name.
-Padding = int | Sequence[int | Sequence[int]] | np.ndarray | Literal["valid", "same", "full"]
-PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
+#: A setting per spatial dimension (params.PerDim): one int for all, or one per dimension.
+IntOrTuple = PerDim
+#: Every padding form (params.PaddingSpec): an int, one per dimension, (before, after) pairs, or
+#: a name.
+Padding = PaddingSpec
 Method = Literal["auto", "direct", "fft"]
 
 
