@@ -72,6 +72,31 @@ def test_a_plugin_that_loads_or_fails_otherwise_is_left_to_qt(tmp_path):
 
 
 @linux_only
+def test_a_library_qt_itself_needs_is_named_before_the_import_fails():
+    def no_glib(name: str) -> None:
+        assert name == "PySide6.QtWidgets"
+        raise ImportError("libglib-2.0.so.0: cannot open shared object file: No such file")
+
+    message = platform_check.startup_problem(
+        {"QT_QPA_PLATFORM": "offscreen"},
+        load_module=no_glib,
+        list_missing=lambda _: ["libglib-2.0.so.0", "libGL.so.1", "libEGL.so.1"],
+    )
+    assert message == (
+        "cannot open a window: libglib-2.0.so.0, libGL.so.1, libEGL.so.1 are missing (Qt needs"
+        " them); install with: sudo apt-get install libglib2.0-0 libgl1 libegl1 (Debian, Ubuntu)"
+    )
+
+
+def test_other_import_errors_are_left_to_their_traceback():
+    def broken(name: str) -> None:
+        raise ImportError("cannot import name 'QtWidgets' from 'PySide6'")
+
+    assert platform_check.qt_missing_libraries(broken, lambda _: []) is None
+    assert platform_check.qt_missing_libraries(lambda _: None, lambda _: []) == []
+
+
+@linux_only
 def test_no_display_is_one_line_too():
     message = platform_check.startup_problem({"QT_QPA_PLATFORM": "xcb"})
     assert message is not None and "DISPLAY is not set" in message and "\n" not in message

@@ -1,17 +1,20 @@
-"""Before Qt starts on X11: is every system library its xcb platform plugin links to installed?
+"""Before Qt starts on Linux: is every system library that Qt and its X11 plugin link to installed?
 
-pip brings Qt but not the X11 libraries its xcb plugin links to, and a bare Debian or Ubuntu lacks
-some of them (``libxcb-cursor0``, ``libxcb-icccm4``, ...). Qt then aborts with a page about
-"no Qt platform plugin could be initialized" and "reinstalling the application", which names the
-wrong cure (and, from Qt 6.5, blames ``xcb-cursor0`` whichever library is missing). Loading the
-plugin with ``ctypes`` first, before the QApplication exists, makes the dynamic loader name the
-missing library; ``ldd``, where it exists, names all of them at once. The caller prints one line
-with the ``apt-get install`` that fixes it, instead of Qt's abort.
+pip brings Qt but not the system libraries it links to, and a bare Debian or Ubuntu lacks them:
+Qt's own modules need libglib, libGL, libEGL, fontconfig, xkbcommon (``import PySide6.QtCore``
+fails with a traceback), and its xcb platform plugin needs a dozen ``libxcb-*`` more (Qt then
+aborts with a page about "no Qt platform plugin could be initialized" and "reinstalling the
+application", the wrong cure; from Qt 6.5 it blames ``xcb-cursor0`` whichever library is missing).
+Importing Qt's widgets and loading the plugin with ``ctypes``, before the QApplication exists, makes
+the dynamic loader name the missing library; ``ldd``, where it exists, names all of them at once.
+The caller prints one line with the ``apt-get install`` that fixes it.
 """
 
 from __future__ import annotations
 
 import ctypes
+import importlib
+import importlib.util
 import os
 import re
 import shutil
@@ -20,9 +23,9 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-#: The Debian/Ubuntu package of each system library that Qt's xcb plugin and its X11 glue link to
-#: (read with ``ldd`` off PySide6 6.11's libqxcb.so and libQt6XcbQpa.so; the README's
-#: ``apt-get install`` line lists the same packages).
+#: The Debian/Ubuntu package of each system library that Qt's modules, its xcb plugin and its X11
+#: glue link to (read with ``objdump -p`` and ``ldd`` off PySide6 6.11's QtWidgets, libqxcb.so and
+#: libQt6XcbQpa.so; the README's ``apt-get install`` line lists the same packages).
 DEBIAN_PACKAGES: dict[str, str] = {
     "libxcb-cursor.so.0": "libxcb-cursor0",
     "libxcb-icccm.so.4": "libxcb-icccm4",
@@ -60,9 +63,27 @@ Loader = Callable[[str], object]
 MissingLister = Callable[[Path], list[str]]
 
 
+#: The Qt module whose import loads every Qt library the window needs (QtCore, QtGui, QtWidgets).
+QT_WIDGETS = "PySide6.QtWidgets"
+
+
 def load_library(path: str) -> None:
     """dlopen ``path`` as Qt will (its dependencies with it); raises OSError naming what fails."""
     ctypes.CDLL(path)
+
+
+def import_module(name: str) -> None:
+    """Import ``name``; an ImportError names a system library that is missing."""
+    importlib.import_module(name)
+
+
+def qt_module_file(name: str = QT_WIDGETS) -> Path | None:
+    """The extension file of a Qt module, for ``ldd`` (None if it cannot be found)."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except ImportError:
+        return None
+    return Path(spec.origin) if spec is not None and spec.origin else None
 
 
 def platform_is_xcb(environ: Mapping[str, str], platform: str = sys.platform) -> bool:
@@ -108,11 +129,31 @@ def missing_libraries(
     try:
         load(str(plugin))
     except OSError as error:
-        named = _LOADER_MISSING.findall(str(error))
-        if not named:
-            return None
-        return list(dict.fromkeys([*named, *list_missing(plugin)]))
+        return _named_with_the_rest(error, plugin, list_missing)
     return []
+
+
+def qt_missing_libraries(
+    load_module: Loader = import_module, list_missing: MissingLister = ldd_missing
+) -> list[str] | None:
+    """The system libraries that keep Qt's widgets from importing ([] when they import, None when
+    the import fails otherwise: the traceback then says why)."""
+    try:
+        load_module(QT_WIDGETS)
+    except ImportError as error:
+        return _named_with_the_rest(error, qt_module_file(), list_missing)
+    return []
+
+
+def _named_with_the_rest(
+    error: Exception, library: Path | None, list_missing: MissingLister
+) -> list[str] | None:
+    """The library the loader's ``error`` names, then the others ``ldd`` finds missing."""
+    named = _LOADER_MISSING.findall(str(error))
+    if not named:
+        return None
+    others = list_missing(library) if library is not None else []
+    return list(dict.fromkeys([*named, *others]))
 
 
 def install_hint(libraries: list[str]) -> str:
@@ -121,12 +162,12 @@ def install_hint(libraries: list[str]) -> str:
     return "sudo apt-get install " + " ".join(packages)
 
 
-def missing_library_message(libraries: list[str]) -> str:
-    """The one line printed instead of Qt's abort."""
+def missing_library_message(libraries: list[str], needed_by: str) -> str:
+    """The one line printed instead of Qt's abort or traceback."""
     names = " and ".join(libraries) if len(libraries) <= 2 else ", ".join(libraries)
     verb = "is" if len(libraries) == 1 else "are"
     return (
-        f"cannot open a window: {names} {verb} missing (Qt's X11 platform plugin needs"
+        f"cannot open a window: {names} {verb} missing ({needed_by} needs"
         f" {'it' if len(libraries) == 1 else 'them'}); install with: {install_hint(libraries)}"
         " (Debian, Ubuntu)"
     )
@@ -137,10 +178,16 @@ def startup_problem(
     plugin: Path | None = None,
     load: Loader | None = None,
     list_missing: MissingLister | None = None,
+    load_module: Loader | None = None,
 ) -> str | None:
-    """Why Qt's xcb plugin would abort the start-up, as one line; None when it can load (or when
-    another platform will be used). Call before the QApplication exists."""
+    """Why Qt cannot start (its libraries, then on X11 its xcb plugin), as one line; None when
+    nothing is missing that this can tell. Call before Qt is imported for the window."""
     environ = os.environ if environ is None else environ
+    list_missing = list_missing or ldd_missing
+    if sys.platform.startswith("linux"):
+        missing = qt_missing_libraries(load_module or import_module, list_missing)
+        if missing:
+            return missing_library_message(missing, "Qt")
     if not platform_is_xcb(environ):
         return None
     if not environ.get("DISPLAY"):
@@ -152,7 +199,7 @@ def startup_problem(
     plugin = xcb_plugin() if plugin is None else plugin
     if plugin is None:
         return None  # no xcb plugin at all: Qt lists the platforms it has
-    missing = missing_libraries(plugin, load or load_library, list_missing or ldd_missing)
+    missing = missing_libraries(plugin, load or load_library, list_missing)
     if missing:
-        return missing_library_message(missing)
+        return missing_library_message(missing, "Qt's X11 platform plugin")
     return None
