@@ -559,8 +559,8 @@ def test_closing_while_a_big_job_runs_stops_the_thread(qtbot, monkeypatch):
     )
     window = show_window(qtbot)
     old_output = window.output
-    params = window.document.session.params.replace(in_features=3, out_features=32)
-    window.document.set_layout(params, (64, 64))
+    params = window.document.session.params.replace(in_features=3, out_features=4)
+    window.document.set_layout(params, (20, 20))  # held at the gate: as long as the test needs
     try:
         qtbot.waitUntil(compute.gated.started.is_set)
         assert window.runner.busy
