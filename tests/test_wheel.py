@@ -24,6 +24,10 @@ from pathlib import Path
 
 import pytest
 
+# Building in isolation installs setuptools into two fresh build venvs, then the wheel is installed
+# and run: minutes on a busy machine, so more than the suite's 120 s per test (which is for hangs).
+pytestmark = pytest.mark.timeout(600)
+
 REPO = Path(__file__).resolve().parent.parent
 SKIP = shutil.ignore_patterns(
     ".git", ".venv", "venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"
