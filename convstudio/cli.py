@@ -53,9 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    # Qt is imported only here, so `--version` and `--help` stay instant.
-    from convstudio.ui.shell import app
+    # Qt is imported only here, so `--version` and `--help` stay instant. First: one clear line
+    # instead of Qt's traceback or abort when system libraries are missing.
+    from convstudio.ui.shell import platform_check
 
+    problem = platform_check.startup_problem()
+    if problem is not None:
+        print(f"convstudio: {problem}", file=sys.stderr)
+        return 1
+    from convstudio.ui.shell import app, qt_messages
+
+    qt_messages.silence_noise()  # none of Qt's noise on the terminal
     if args.screenshot:
         return app.screenshot(
             args.screenshot,

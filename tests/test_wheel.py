@@ -1,7 +1,11 @@
 """ConvStudio runs from an installed wheel, not only from the checkout.
 
 The wheel is built from a source distribution (so MANIFEST.in and setup.py's resource hook are both
-exercised), installed into a fresh venv outside the repository, and run from a temporary folder.
+exercised) by ``python -m build`` with build isolation, as ``pip install .`` builds for a user: the
+build gets the setuptools and wheel that pyproject.toml's build-system asks for, not whatever this
+venv happens to hold (Python 3.11's venvs bundle an old setuptools without ``wheel``; 3.12+ bundle
+none). It is then installed into a fresh venv outside the repository and run from a temporary
+folder.
 The venv reuses this interpreter's installed dependencies through a .pth line rather than
 downloading PySide6 again; a plain path line does not process the .pth files of that folder, so the
 editable install of the checkout stays invisible and the only convstudio importable is the wheel's.
@@ -19,6 +23,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+# Building in isolation installs setuptools into two fresh build venvs, then the wheel is installed
+# and run: minutes on a busy machine, so more than the suite's 120 s per test (which is for hangs).
+pytestmark = pytest.mark.timeout(600)
 
 REPO = Path(__file__).resolve().parent.parent
 SKIP = shutil.ignore_patterns(
@@ -42,12 +50,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     source = root / "source"
     shutil.copytree(REPO, source, ignore=SKIP)
     dist = root / "dist"
-    code = f"from setuptools import build_meta as b; print(b.build_sdist({str(dist)!r}))"
-    sdist = dist / run([sys.executable, "-c", code], source, env).stdout.strip().splitlines()[-1]
-    wheels = root / "wheels"
+    # Without --sdist/--wheel, build makes the sdist first and then the wheel from that sdist.
+    run([sys.executable, "-m", "build", "--outdir", dist, source], root, env)
+    (wheel,) = dist.glob("convstudio-*.whl")
     pip = [sys.executable, "-m", "pip"]
-    run([*pip, "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", wheels, sdist], root, env)
-    (wheel,) = wheels.glob("convstudio-*.whl")
 
     target = root / "venv"
     venv.create(target, with_pip=False)

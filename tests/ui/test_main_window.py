@@ -25,6 +25,7 @@ from convstudio.ui.panels.arithmetic_panel import number, operand
 from convstudio.ui.shell import main_window as main_window_module
 from convstudio.ui.shell.main_window import MainWindow
 from convstudio.ui.state.worker import ConvolutionRunner, convolve_in_tiles
+from tests.ui.test_worker import GatedCompute
 from tests.ui.window_driver import (
     as_grid_cell,
     click_cell,
@@ -539,36 +540,37 @@ def test_a_slow_job_superseded_by_a_newer_edit_shows_only_the_newer_result(qtbot
     close_window(qtbot, window)
 
 
-class WatchedCompute:
-    """The real tiled convolution, reporting when it starts and whether it gave up."""
+class BigJobsAtAGate:
+    """The real tiled convolution for the example's small layer; a bigger job is held at a gate
+    (``GatedCompute``: it gives up when the runner cancels it), so it is still running when the
+    window closes, however fast the machine."""
 
     def __init__(self) -> None:
-        self.started = threading.Event()
-        self.results: list[object] = []
+        self.gated = GatedCompute(cooperative=True)
 
     def __call__(self, x, weight, bias, params, cancelled):
-        if x.size > 1_000_000:
-            self.started.set()
-        out = convolve_in_tiles(x, weight, bias, params, cancelled)
-        if x.size > 1_000_000:
-            self.results.append(out)
-        return out
+        if x.size <= 1_000:
+            return convolve_in_tiles(x, weight, bias, params, cancelled)
+        return self.gated(x, weight, bias, params, cancelled)
 
 
 def test_closing_while_a_big_job_runs_stops_the_thread(qtbot, monkeypatch):
-    compute = WatchedCompute()
+    compute = BigJobsAtAGate()
     monkeypatch.setattr(
         main_window_module, "ConvolutionRunner", partial(ConvolutionRunner, compute=compute)
     )
     window = show_window(qtbot)
     old_output = window.output
-    params = window.document.session.params.replace(in_features=3, out_features=32)
-    window.document.set_layout(params, (1024, 1024))  # about 0.9 billion multiply-adds
-    qtbot.waitUntil(compute.started.is_set, timeout=20_000)
-    assert window.runner.busy
-    close_window(qtbot, window)
+    params = window.document.session.params.replace(in_features=3, out_features=4)
+    window.document.set_layout(params, (20, 20))  # held at the gate: as long as the test needs
+    try:
+        qtbot.waitUntil(compute.gated.started.is_set)
+        assert window.runner.busy
+        close_window(qtbot, window)
+    finally:
+        compute.gated.gate.set()  # never leave the worker waiting, even when the test fails
     assert window.runner.thread.isFinished()
-    assert compute.results == [None], "the running job was abandoned, not finished"
+    assert compute.gated.gave_up == 1, "the running job was not abandoned when the window closed"
     assert window.output is old_output  # nothing arrived after the close
     assert not window.runner.busy
 

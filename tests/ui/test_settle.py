@@ -19,6 +19,6 @@ def test_the_text_catches_up_by_itself_when_the_cursor_rests(qtbot):
     qtbot.addWidget(window)
     for column in range(5):
         window.document.set_cursor(2, (1, column))
-    qtbot.waitUntil(lambda: window.arithmetic.explanation.position == (1, 4), timeout=2000)
+    qtbot.waitUntil(lambda: window.arithmetic.explanation.position == (1, 4))
     assert window.arithmetic.explanation.out_feature == 2
     window.close()

@@ -181,28 +181,34 @@ def test_shutdown_mid_job_stops_the_thread(qtbot, runners):
 
 
 def test_real_job_is_abandoned_on_shutdown(qtbot, runners, monkeypatch):
-    # Many tiny tiles, so the default compute checks for cancellation often.
+    # Many tiny tiles, so the default compute checks for cancellation between them.
     monkeypatch.setattr(worker_module, "TILE_MULTIPLY_ADDS", 1)
     started = threading.Event()
-    tiles: list[int] = []
+    checks: list[bool] = []
+    outputs: list[object] = []
 
-    def counting(x, weight, bias, params, cancelled):
-        started.set()
+    def held_after_two_tiles(x, weight, bias, params, cancelled):
+        def check() -> bool:
+            # Before the third tile the job waits until the runner cancels it: it is still
+            # running when shutdown comes, however fast the machine.
+            if len(checks) == 2:
+                started.set()
+                while not cancelled():
+                    time.sleep(0.001)
+            checks.append(cancelled())
+            return checks[-1]
 
-        def slow_cancelled() -> bool:
-            tiles.append(1)
-            time.sleep(0.001)
-            return cancelled()
+        outputs.append(convolve_in_tiles(x, weight, bias, params, check))
+        return outputs[-1]
 
-        return convolve_in_tiles(x, weight, bias, params, slow_cancelled)
-
-    runner = runners(compute=counting)
+    runner = runners(compute=held_after_two_tiles)
     params = ConvParams(ndim=1, in_features=1, out_features=1, kernel_size=3)
     runner.request(make_session(params, (100_000,)))
     qtbot.waitUntil(started.is_set)
     runner.shutdown()
     assert runner.thread.isFinished()
-    assert 0 < len(tiles) < 100_000
+    assert checks == [False, False, True], "two tiles computed, then the job saw the cancel"
+    assert [out is None for out in outputs] == [True], "the abandoned job returned no output"
 
 
 def test_errors_arrive_via_failed(qtbot, runners):
