@@ -10,16 +10,26 @@ feature 2, input feature 1).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import Protocol
 
 import numpy as np
 from PySide6.QtGui import QUndoCommand
 
-from convstudio.engine.params import ConvParams
-from convstudio.session.model import Session
+from convstudio.engine import ConvParams
+from convstudio.session import Session
 
-if TYPE_CHECKING:
-    from convstudio.ui.state.document import SessionDocument
+
+class Editable(Protocol):
+    """What a command edits: the document's current session, and the one way to install a new
+    one and announce the parts it changed. A protocol, so that this module does not import the
+    document that pushes its commands (no import circle)."""
+
+    @property
+    def session(self) -> Session: ...
+
+    def _apply(self, session: Session, parts: Iterable[str]) -> None: ...
+
 
 #: ``QUndoCommand.id`` values: commands with the same id may merge.
 CELL_EDIT_ID = 1
@@ -84,7 +94,7 @@ class EditCellsCommand(QUndoCommand):
 
     def __init__(
         self,
-        document: SessionDocument,
+        document: Editable,
         target: str,
         index: tuple,
         old: np.ndarray,
@@ -132,7 +142,7 @@ class EditCellsCommand(QUndoCommand):
 class LayoutCommand(QUndoCommand):
     """New layer settings and input size, keeping the values that fit (``Session.resized``)."""
 
-    def __init__(self, document: SessionDocument, before: Session, after: Session) -> None:
+    def __init__(self, document: Editable, before: Session, after: Session) -> None:
         super().__init__("Change layer settings")
         self._document = document
         self._old = (before.params, before.input, before.weight, before.bias)
@@ -163,7 +173,7 @@ class MetaCommand(QUndoCommand):
 
     def __init__(
         self,
-        document: SessionDocument,
+        document: Editable,
         old: tuple[str, str],
         new: tuple[str, str],
     ) -> None:
