@@ -6,11 +6,16 @@
 [[3.0, 6.0, 9.0]]
 """
 
-from convstudio.engine.convolve import convolve
+from convstudio.engine.convolve import convolve, pad_input
 from convstudio.engine.errors import ConvError
-from convstudio.engine.explain import Explanation, Term, explain
-from convstudio.engine.geometry import output_shape, projective_field, receptive_field
-from convstudio.engine.params import PADDING_MODES, ConvParams
+from convstudio.engine.explain import Explanation, Term, explain, explain_checked
+from convstudio.engine.geometry import (
+    output_shape,
+    padded_taps,
+    projective_field,
+    receptive_field,
+)
+from convstudio.engine.params import PADDING_MODES, ConvParams, resolve_padding
 
 __all__ = [
     "PADDING_MODES",
@@ -20,7 +25,11 @@ __all__ = [
     "Term",
     "convolve",
     "explain",
+    "explain_checked",
     "output_shape",
+    "pad_input",
+    "padded_taps",
     "projective_field",
     "receptive_field",
+    "resolve_padding",
 ]
