@@ -155,7 +155,7 @@ def test_save_then_reopen_gives_the_same_values_cursor_and_view(qtbot, window, d
     edit(window, -3.5)
     window.document.set_cells("weight", (2, 1, 0, 2), 0.1)
     window.document.set_cursor(2, (3, 4))
-    window.set_display_mode("colours")
+    window.mode_actions["colours"].trigger()  # View > Colour map
     dialogs.save_paths.append(str(tmp_path / "mine"))
     window.files.save_action.trigger()
     assert dialogs.save_dialogs == 1
@@ -172,6 +172,7 @@ def test_save_then_reopen_gives_the_same_values_cursor_and_view(qtbot, window, d
         np.testing.assert_array_equal(a.array(name), b.array(name))
     assert b.cursor == a.cursor and b.cursor.out_feature == 2 and b.cursor.position == (3, 4)
     assert b.params == a.params
+    assert other.view.display_mode == "colours"
     assert other.mode_actions["colours"].isChecked()
 
 

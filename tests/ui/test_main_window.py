@@ -517,7 +517,7 @@ def test_a_slow_job_superseded_by_a_newer_edit_shows_only_the_newer_result(qtbot
     enter_value(qtbot, window, grid, 3, 3, "20")
     qtbot.waitUntil(compute.held.is_set)
     stale = window.document.session
-    assert window.busy.isVisible(), "the busy indicator shows while the job runs"
+    assert window.status.busy.isVisible(), "the busy indicator shows while the job runs"
     enter_value(qtbot, window, grid, 2, 2, "-30")
     assert not window.output_is_current()
     compute.release.set()
@@ -533,7 +533,7 @@ def test_a_slow_job_superseded_by_a_newer_edit_shows_only_the_newer_result(qtbot
     assert len(shown) == 1, "only the newest result reaches the grids"
     np.testing.assert_allclose(shown[0], final_output, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(shown_output(window), final_output, rtol=1e-12, atol=1e-12)
-    qtbot.waitUntil(lambda: not window.busy.isVisible())
+    qtbot.waitUntil(lambda: not window.status.busy.isVisible())
     close_window(qtbot, window)
 
 
@@ -565,7 +565,7 @@ def test_closing_while_a_big_job_runs_stops_the_thread(qtbot, monkeypatch):
     qtbot.waitUntil(compute.started.is_set, timeout=20_000)
     assert window.runner.busy
     close_window(qtbot, window)
-    assert window.runner.thread.isFinished()
+    assert window.runner.worker_thread.isFinished()
     assert compute.results == [None], "the running job was abandoned, not finished"
     assert window.output is old_output  # nothing arrived after the close
     assert not window.runner.busy

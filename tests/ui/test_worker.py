@@ -169,7 +169,7 @@ def test_shutdown_mid_job_stops_the_thread(qtbot, runners):
     runner.request(tagged(1.0))
     qtbot.waitUntil(compute.started.is_set)
     runner.shutdown()
-    assert runner.thread.isFinished()
+    assert runner.worker_thread.isFinished()
     assert compute.gave_up == 1  # the job saw the cancel and stopped at once
     assert recorder.busy == [True, False]
     runner.shutdown()  # a second call is harmless
@@ -201,7 +201,7 @@ def test_real_job_is_abandoned_on_shutdown(qtbot, runners, monkeypatch):
     runner.request(make_session(params, (100_000,)))
     qtbot.waitUntil(started.is_set)
     runner.shutdown()
-    assert runner.thread.isFinished()
+    assert runner.worker_thread.isFinished()
     assert 0 < len(tiles) < 100_000
 
 
@@ -279,7 +279,7 @@ def test_a_runner_deleted_with_its_parent_stops_its_thread(qtbot):
     compute = GatedCompute(cooperative=True)
     parent = QObject()
     runner = ConvolutionRunner(parent, compute=compute)
-    thread = runner.thread
+    thread = runner.worker_thread
     runner.request(tagged(1.0))
     qtbot.waitUntil(compute.started.is_set)
     del runner

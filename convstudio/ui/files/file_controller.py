@@ -11,6 +11,12 @@ Every dialog goes through a Qt static call (``QMessageBox.question/warning/infor
 ``QFileDialog.getOpenFileName/getSaveFileName``) or ``recovery.ask_restore``, so tests answer them
 by monkeypatching and the suite never blocks on a modal box.
 
+The controller subscribes itself: it follows the document (autosave, the name shown in the title)
+and the view state (saved with the session: ``session_for_saving`` folds it into the copy that
+is written, the document itself is not touched), and announces what the window shows: its
+``name_changed`` (the title's file name) and ``message`` (the status bar). It knows the window
+only as the ``QWidget`` its dialogs belong to.
+
 A window made by ``MainWindow()`` alone (screenshots, tests of other parts) neither asks on close
 nor autosaves: ``launch()`` turns both on, and ``convstudio.ui.shell.app.run`` calls it. That
 keeps a closing test window from hanging on a prompt nobody answers, and keeps other tests from
@@ -24,26 +30,24 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
 
 from convstudio.session import fileformat
 from convstudio.session.errors import SessionError
 from convstudio.session.model import Session, blank_session
+from convstudio.session.view import ViewState
 from convstudio.ui.files import recovery
 from convstudio.ui.shell.preferences import Preferences
-
-if TYPE_CHECKING:
-    from convstudio.ui.shell.main_window import MainWindow
+from convstudio.ui.state.binding import follow
+from convstudio.ui.state.document import SessionDocument
 
 #: The session file suffix, appended by Save As when missing.
 SUFFIX = ".convstudio"
 FILE_FILTER = "ConvStudio sessions (*.convstudio);;All files (*)"
-#: The view state a session file carries (``session.view``) and the window restores.
-VIEW_DISPLAY_MODE = "display_mode"
 
 _Button = QMessageBox.StandardButton
 
@@ -97,17 +101,25 @@ def _busy() -> Iterator[None]:
 
 
 class FileController(QObject):
-    """The File menu and everything about files for one ``MainWindow``.
+    """The File menu (filled into ``menu``) and everything about files for one window.
 
     Public: ``path``, ``display_name()``, ``new_session()``, ``open_dialog()``, ``open_path()``,
     ``open_example()``, ``save()``, ``save_as()``, ``save_to()``, ``revert()``,
     ``confirm_close()``, ``launch()``, ``offer_recovery()``, ``autosaver``, and the actions.
+    Signals: ``name_changed(str)`` with ``display_name()`` whenever it changes; ``message(str)``
+    for the status bar.
     """
 
-    def __init__(self, window: MainWindow) -> None:
+    name_changed = Signal(str)
+    message = Signal(str)
+
+    def __init__(
+        self, document: SessionDocument, view: ViewState, window: QWidget, menu: QMenu
+    ) -> None:
         super().__init__(window)
         self.window = window
-        self.document = window.document
+        self.document = document
+        self.view = view
         self.path: Path | None = None
         #: Ask Save / Discard / Cancel on close (turned on by ``launch``).
         self.guard_close = False
@@ -117,10 +129,11 @@ class FileController(QObject):
             self.document.is_modified,
             parent=self,
         )
-        self.autosaver.failed.connect(self.window.show_message)
-        self.document.changed.connect(lambda *_: self.autosaver.mark_changed())
-        self.document.cursor_changed.connect(lambda *_: self.autosaver.mark_changed())
-        self._build_menu(window.file_menu)
+        self.autosaver.failed.connect(self.message)
+        document.changed.connect(self._document_changed)
+        document.cursor_changed.connect(self.autosaver.mark_changed)
+        follow(view.events.display_mode, self, self.autosaver.mark_changed)
+        self._build_menu(menu)
         window.setAcceptDrops(True)
         app = QApplication.instance()
         if app is not None:
@@ -129,7 +142,18 @@ class FileController(QObject):
             app.installEventFilter(self)
 
     # -- the menu ---------------------------------------------------------------------------------
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+    def _document_changed(self, parts: frozenset[str]) -> None:
+        self.autosaver.mark_changed()
+        if "meta" in parts and self.path is None:
+            self.name_changed.emit(self.display_name())  # untitled work is named by its title
+
+    def _action(
+        self,
+        text: str,
+        slot: Any,
+        shortcut: QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
+    ) -> QAction:
         action = QAction(text, self.window)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -205,7 +229,7 @@ class FileController(QObject):
             found = examples.list_examples()
         except (OSError, SessionError) as error:
             found = []
-            self.window.show_message(f"The bundled examples could not be listed: {error}")
+            self.message.emit(f"The bundled examples could not be listed: {error}")
         for example in found:
             action = menu.addAction(menu_text(example.title))
             action.setStatusTip(f"Open an untitled copy of the example “{example.title}”")
@@ -221,30 +245,14 @@ class FileController(QObject):
 
     def _refresh(self) -> None:
         self._update_actions()
-        self.window._update_title()
+        self.name_changed.emit(self.display_name())
 
     # -- view state -------------------------------------------------------------------------------
-    def view_state(self) -> dict:
-        """The window's state worth keeping in the file: the display mode (the cursor, and so the
-        current kernel, is part of the session itself)."""
-        state = dict(self.document.session.view)
-        for mode, action in self.window.mode_actions.items():
-            if action.isChecked():
-                state[VIEW_DISPLAY_MODE] = mode
-        return state
-
     def session_for_saving(self) -> Session:
-        """The document's session with the window's view state folded into ``view`` (through
-        ``document.set_view``, which is not a modification)."""
-        state = self.view_state()
-        if state != self.document.session.view:
-            self.document.set_view(state)
-        return self.document.session
-
-    def _apply_view(self, session: Session) -> None:
-        mode = session.view.get(VIEW_DISPLAY_MODE)
-        if isinstance(mode, str) and mode in self.window.mode_actions:
-            self.window.set_display_mode(mode)
+        """What a save writes: the document's session with the view state's saved fields (the
+        display mode) in its ``view`` object. A copy: the document is not changed by saving."""
+        session = self.document.session
+        return session.with_view(self.view.saved(session.view))
 
     # -- prompts ----------------------------------------------------------------------------------
     def maybe_save(self, doing: str) -> bool:
@@ -359,7 +367,7 @@ class FileController(QObject):
         """Make ``session`` the current work, bound to ``path``."""
         self.path = path
         self.document.replace_session(session, clean=clean)
-        self._apply_view(session)
+        self.view.restore(session.view)
         self.autosaver.mark_changed()
         self._refresh()
 
@@ -427,7 +435,7 @@ class FileController(QObject):
         self.autosaver.remove()
         self._remember(path)
         self._refresh()
-        self.window.show_message(f"Saved {path}")
+        self.message.emit(f"Saved {path}")
         return True
 
     def revert(self) -> bool:

@@ -2,17 +2,19 @@
 
 Why it asks rather than acts: the panel never touches the session. When the user settles on a
 combination the engine accepts (``ConvParams`` and ``check_input_shape``, the same rules the engine
-and the file loader use) it emits ``layout_requested(params, spatial)`` and the window turns that
-into one undoable step. A combination the engine refuses is refused in place: the control that
-caused it gets a red frame, the engine's message is shown, nothing is emitted, and Escape or
-"Revert" brings back the last valid settings. The padding *choice* (valid, same, full, custom) is
-panel state: the session stores only ``(before, after)`` pairs, so the panel remembers that the user
-asked for 'same' and re-resolves it when the kernel size or dilation changes.
+and the file loader use) it emits ``layout_requested(params, spatial)``, which ``bind`` turns
+into one undoable step on the document. A combination the engine refuses is refused in place:
+the control that caused it gets a red frame, the engine's message is shown, nothing is emitted,
+and Escape or "Revert" brings back the last valid settings. The padding *choice* (valid, same,
+full, custom) is panel state: the session stores only ``(before, after)`` pairs, so the panel
+remembers that the user asked for 'same' and re-resolves it when the kernel size or dilation
+changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -28,9 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from convstudio.engine import limits
-from convstudio.engine.errors import ConvError
-from convstudio.engine.params import PADDING_MODES, ConvParams, resolve_padding
+from convstudio.engine import PADDING_MODES, ConvError, ConvParams, limits, resolve_padding
+from convstudio.ui.state.document import SessionDocument
 
 PADDING_CHOICES = ("valid", "same", "full", "custom")
 
@@ -91,6 +92,7 @@ class LayerSettingsPanel(QWidget):
         self._choice = "valid"
         self._error = ""
         self._invalid: QWidget | None = None
+        self._document: SessionDocument | None = None
         self._build()
         self._connect()
         self.set_layout(self._params, self._spatial)
@@ -316,7 +318,46 @@ class LayerSettingsPanel(QWidget):
         """Bring back the last valid settings (after a refused edit)."""
         self.set_layout(self._params, self._spatial, self._choice)
 
+    def bind(self, document: SessionDocument) -> None:
+        """Show the document's layer from now on and ask it for the layers the user settles on.
+
+        A layer the document refuses is announced through its ``refused`` signal and the panel
+        goes back to the document's layer.
+        """
+        self._document = document
+        document.changed.connect(self._document_changed)
+        self.layout_requested.connect(self._layout_requested)
+        self._document_changed(frozenset({"params"}))
+
+    def _document_changed(self, parts: frozenset[str]) -> None:
+        if "params" in parts and self._document is not None:
+            session = self._document.session
+            self.set_layout(session.params, session.spatial)
+
+    def _layout_requested(self, params: ConvParams, spatial: tuple[int, ...]) -> None:
+        document = self._document
+        if document is None:
+            return
+        try:
+            document.set_layout(params, spatial)
+        except ConvError as error:
+            document.refuse(str(error))
+            self.set_layout(document.session.params, document.session.spatial)
+
     # -- showing ---------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _updating_controls(self) -> Iterator[None]:
+        """Set controls from code: their change signals do not count as the user's edits.
+
+        A context manager, so that the flag is cleared even when an exception passes through
+        (a stuck flag would ignore every later edit), and restored, not cleared, when nested.
+        """
+        outer, self._updating = self._updating, True
+        try:
+            yield
+        finally:
+            self._updating = outer
+
     def _infer_choice(self, params: ConvParams, preferred: str | None) -> str:
         def matches(choice: str) -> bool:
             if choice == "custom":
@@ -335,8 +376,7 @@ class LayerSettingsPanel(QWidget):
         return next(c for c in PADDING_CHOICES if matches(c))
 
     def _show(self, params: ConvParams, spatial: tuple[int, ...]) -> None:
-        self._updating = True
-        try:
+        with self._updating_controls():
             nd = params.ndim
             self.ndim_box.setCurrentIndex(self.ndim_box.findData(nd))
             for d in range(nd):
@@ -357,8 +397,6 @@ class LayerSettingsPanel(QWidget):
             self.bias_box.setChecked(params.bias)
             self._show_axes(nd)
             self.formula_label.setText("\n".join(output_formula(params, spatial)))
-        finally:
-            self._updating = False
 
     def _show_axes(self, nd: int) -> None:
         for widget in self._dim1_widgets:
@@ -410,13 +448,12 @@ class LayerSettingsPanel(QWidget):
         nd = self.ndim_box.currentData()
         if nd == 2:
             # A 1D layer becoming 2D: start square, from the one axis it had.
-            self._updating = True
-            for spins in (self.size_spins, self.kernel_spins, self.stride_spins):
-                spins[1].setValue(spins[0].value())
-            self.dilation_spins[1].setValue(self.dilation_spins[0].value())
-            for side in (0, 1):
-                self.pad_spins[1][side].setValue(self.pad_spins[0][side].value())
-            self._updating = False
+            with self._updating_controls():
+                for spins in (self.size_spins, self.kernel_spins, self.stride_spins):
+                    spins[1].setValue(spins[0].value())
+                self.dilation_spins[1].setValue(self.dilation_spins[0].value())
+                for side in (0, 1):
+                    self.pad_spins[1][side].setValue(self.pad_spins[0][side].value())
         for spin in self.size_spins:
             spin.setMaximum(limits.max_size(nd))
         self._show_axes(nd)
@@ -426,12 +463,11 @@ class LayerSettingsPanel(QWidget):
         if self._updating:
             return
         spin = self.pad_spins[dim][side]
-        self._updating = True
-        if self.symmetric_box.isChecked():
-            self.pad_spins[dim][1 - side].setValue(spin.value())
-        self._choice = "custom"
-        self.padding_box.setCurrentIndex(PADDING_CHOICES.index("custom"))
-        self._updating = False
+        with self._updating_controls():
+            if self.symmetric_box.isChecked():
+                self.pad_spins[dim][1 - side].setValue(spin.value())
+            self._choice = "custom"
+            self.padding_box.setCurrentIndex(PADDING_CHOICES.index("custom"))
         self._changed(spin)
 
     def _choice_changed(self) -> None:
@@ -444,12 +480,11 @@ class LayerSettingsPanel(QWidget):
         if self._updating or not on:
             return
         # Locking makes each axis symmetric by its larger side.
-        self._updating = True
-        for pair in self.pad_spins:
-            larger = max(pair[0].value(), pair[1].value())
-            pair[0].setValue(larger)
-            pair[1].setValue(larger)
-        self._updating = False
+        with self._updating_controls():
+            for pair in self.pad_spins:
+                larger = max(pair[0].value(), pair[1].value())
+                pair[0].setValue(larger)
+                pair[1].setValue(larger)
         if self.padding_box.currentData() == "custom":
             self._changed(self.symmetric_box)
 
@@ -491,11 +526,10 @@ class LayerSettingsPanel(QWidget):
         self._clear_error()
         self._choice = self.padding_box.currentData()
         # Show the resolved padding ('same' and 'full' follow the kernel) and the new formula.
-        self._updating = True
-        for d in range(params.ndim):
-            self.pad_spins[d][0].setValue(params.padding[d][0])
-            self.pad_spins[d][1].setValue(params.padding[d][1])
-        self._updating = False
+        with self._updating_controls():
+            for d in range(params.ndim):
+                self.pad_spins[d][0].setValue(params.padding[d][0])
+                self.pad_spins[d][1].setValue(params.padding[d][1])
         self.formula_label.setText("\n".join(output_formula(params, spatial)))
         if (params, spatial) == (self._params, self._spatial):
             return

@@ -8,7 +8,7 @@ emits ``changed`` once with the parts it touched, so a view redraws only what it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -54,12 +54,15 @@ class SessionDocument(QObject):
     Signals: ``changed(frozenset)`` once per edit, undo or redo, naming the parts that changed
     ("params", "input", "weight", "bias", "meta"); ``cursor_changed()`` when the cursor moved
     (also when a layout change or undo clamps it); ``modified_changed(bool)`` when the document
-    becomes modified or saved.
+    becomes modified or saved; ``refused(str)`` when an edit asked for through ``attempt`` was
+    refused.
     """
 
     changed = Signal(object)
     cursor_changed = Signal()
     modified_changed = Signal(bool)
+    #: An edit asked for through ``attempt`` was refused: the message names the problem.
+    refused = Signal(str)
 
     def __init__(self, session: Session | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -237,12 +240,24 @@ class SessionDocument(QObject):
         self.cursor_changed.emit()
         return True
 
-    def set_view(self, view: dict[str, Any]) -> None:
-        """Replace the free-form UI state saved with the session (zoom, padding choice, ...).
+    # -- edits that may be refused -------------------------------------------------------------
+    def attempt(self, edit: Callable[..., object], *args: Any, **kwargs: Any) -> bool:
+        """Run one of the edits above for a view; a refused edit is announced, not raised.
 
-        Not an undo step and not a modification: the view is how the window looks, not the layer.
+        A view that asks for an edit (a typed cell, new settings) cannot do anything useful with
+        the ``ValueError`` (``ConvError`` and ``SessionError`` are ValueErrors) but show it: so it
+        calls ``attempt`` and the message goes out once through ``refused``, which the window's
+        status bar shows. Returns what the edit returned, or False when it was refused.
         """
-        self._session = self._session.with_view(view)
+        try:
+            return bool(edit(*args, **kwargs))
+        except ValueError as error:
+            self.refuse(str(error))
+            return False
+
+    def refuse(self, message: str) -> None:
+        """Announce that something a view asked for was refused (``message`` says why)."""
+        self.refused.emit(message)
 
 
 __all__ = ["PARTS", "TARGETS", "SessionDocument"]

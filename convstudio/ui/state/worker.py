@@ -25,6 +25,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 from convstudio.engine.convolve import convolve_checked, pad_input
 from convstudio.engine.errors import ConvError
 from convstudio.engine.params import ConvParams
+from convstudio.ui.state.document import SessionDocument
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,7 @@ def _stop_thread(thread: QThread, mailbox: _Mailbox) -> None:
 class ConvolutionRunner(QObject):
     """Runs the session's convolution off the GUI thread and reports only the newest result.
 
+    ``bind(document)`` requests the document's output on every change of its values or settings;
     ``request(session)`` returns the generation of the job; ``result_ready(generation, output)``
     and ``failed(generation, message)`` are emitted only for the newest generation.
     ``busy_changed(True)`` is emitted when a request is outstanding, ``busy_changed(False)`` when
@@ -178,6 +180,9 @@ class ConvolutionRunner(QObject):
         super().__init__(parent)
         self._generation = 0
         self._busy = False
+        self._output: np.ndarray | None = None
+        self._output_generation = -1
+        self._document: SessionDocument | None = None
         self._shut_down = False
         self._mailbox = _Mailbox()
         self._thread = QThread()
@@ -208,9 +213,29 @@ class ConvolutionRunner(QObject):
         return self._busy
 
     @property
-    def thread(self) -> QThread:
-        """The worker thread (for tests and diagnostics)."""
+    def worker_thread(self) -> QThread:
+        """The worker thread (for tests and diagnostics). Not ``thread``: that is QObject's
+        ``thread()``, the thread this runner itself lives in."""
         return self._thread
+
+    @property
+    def output(self) -> np.ndarray | None:
+        """The newest output that arrived (None before the first)."""
+        return self._output
+
+    def output_is_current(self) -> bool:
+        """True when ``output`` was computed from the newest request (the session as it is)."""
+        return self._output is not None and self._output_generation == self._generation
+
+    def bind(self, document: SessionDocument) -> None:
+        """Compute the document's output now and after every change of settings or values."""
+        self._document = document
+        document.changed.connect(self._document_changed)
+        self.request(document.session)
+
+    def _document_changed(self, parts: frozenset[str]) -> None:
+        if self._document is not None and parts & {"params", "input", "weight", "bias"}:
+            self.request(self._document.session)
 
     def request(self, session: Any) -> int:
         """Post the session's convolution as the newest job; returns its generation.
@@ -247,6 +272,7 @@ class ConvolutionRunner(QObject):
     def _on_done(self, generation: int, output: object) -> None:
         if generation != self._generation or self._shut_down:
             return
+        self._output, self._output_generation = output, generation  # type: ignore[assignment]
         self._set_busy(False)
         self.result_ready.emit(generation, output)
 
