@@ -71,18 +71,15 @@ def close_quietly(window: MainWindow) -> None:
 
 
 @pytest.fixture
-def window(qtbot, dialogs, tmp_path, monkeypatch):
+def window(make_window, dialogs, tmp_path, monkeypatch):
     """A shown window that asks before closing, as a launched one does.
 
-    Not given to ``qtbot.addWidget``: pytest-qt closes those before fixtures are torn down, and
-    that close would ask about unsaved changes with nobody left to answer.
+    Made by ``make_window``, not given to ``qtbot.addWidget``: pytest-qt closes those before
+    fixtures are torn down, and that close would ask about unsaved changes with nobody left to
+    answer; ``make_window`` closes it without asking and deletes it.
     """
     monkeypatch.setenv("CONVSTUDIO_DATA_DIR", str(tmp_path / "data"))
-    window = MainWindow()
-    window.show()
-    window.files.guard_close = True
-    yield window
-    close_quietly(window)
+    return make_window(guard_close=True)
 
 
 def session_file(folder: Path, name: str, value: float = 1.0) -> Path:
