@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from convstudio.engine import convolve
-from convstudio.engine.convolve import check_operands, layout
+from convstudio.engine.convolve import check_operands, describe_layout
 
 TORCH_THREADS = 2
 #: seconds a call beyond which an implementation (SciPy on the big layers) gets fewer rounds
@@ -324,7 +324,7 @@ def measure(
     times = time_interleaved(fns, *timing)
     flops = 2 * case.cout * case.cin * case.kernel**case.ndim * int(np.prod(ours.shape[1:]))
     params = check_operands(x, w, b, {"padding": case.padding})
-    return Row(case, tag, times, flops, layout(params, x.shape, dtype))
+    return Row(case, tag, times, flops, describe_layout(params, x.shape, dtype))
 
 
 def run(quick: bool, rounds: int) -> dict[str, Any]:

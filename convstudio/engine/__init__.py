@@ -7,7 +7,7 @@
 """
 
 from convstudio.engine.convolve import convolve, pad_input
-from convstudio.engine.errors import ConvError
+from convstudio.engine.errors import Cancelled, ConvError
 from convstudio.engine.explain import Explanation, Term, explain, explain_checked
 from convstudio.engine.geometry import (
     output_shape,
@@ -19,6 +19,7 @@ from convstudio.engine.params import PADDING_MODES, ConvParams, resolve_padding
 
 __all__ = [
     "PADDING_MODES",
+    "Cancelled",
     "ConvError",
     "ConvParams",
     "Explanation",

@@ -4,7 +4,7 @@ How it is fast: the work is one BLAS matrix product per tile of output rows,
 ``(C_out x C_in*k) @ (C_in*k x positions)``, bias included, on a patch matrix that is never
 built whole: a scratch buffer of about ``TILE_BYTES`` is refilled tile by tile, so memory stays
 bounded (the padded input and one buffer) and the buffer is still in cache when BLAS reads it.
-``_Plan.method`` says how the buffer is filled, chosen per layer by ``_plan``:
+``_Plan.layout`` says how the buffer is filled, chosen per layer by ``_plan``:
 
 - ``"gather"`` (small layers, the teaching sizes): the whole patch matrix in one ``take``
   through an index cached per layer that also resolves every padding mode; one product.
@@ -30,12 +30,17 @@ span an odd number of cache lines (``row_pitch``); scratch arrays are kept per t
 fresh page costs a fault on first touch; groups are one batched ``matmul``; float32 stays
 float32. Everything that depends only on the settings and shapes (validated ``ConvParams``, the
 plan, view strides, gather indices) is cached, so a small layer costs a handful of numpy calls.
+
+Cancelling: the caller's ``cancel`` hook is asked before every tile (each at most
+``TILE_MULTIPLY_ADDS`` multiply-adds) and between chunks of features of every big copy (the
+float conversion, the padding, a bias added apart), so a cancelled job stops within about 30 ms.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from math import prod
@@ -43,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from convstudio.engine.errors import ConvError
+from convstudio.engine.errors import Cancelled, ConvError
 from convstudio.engine.geometry import ZERO, params_for, source_maps
 from convstudio.engine.params import ConvParams
 
@@ -71,6 +76,35 @@ FOLD_BIAS_MAX_K = 512
 #: least, else the rows that neighbouring tiles both compute cost too much.
 STACKED_MIN_K = 32
 STACKED_MIN_ROWS = 8
+#: At most this many multiply-adds per tile (about 10-30 ms here): ``cancel`` is asked between
+#: tiles, so this is how long a cancelled job runs on at most. Only layers with huge kernels
+#: times many features reach it (a tile of ``TILE_BYTES`` holds a few million otherwise).
+TILE_MULTIPLY_ADDS = 64_000_000
+#: Copies and conversions of big arrays (padding, the float conversion, the bias) run in chunks
+#: of features of at most this many values (about 10 ms), asking ``cancel`` in between.
+COPY_CHUNK_VALUES = 4 << 20
+
+#: What ``convolve``'s ``method`` accepts.
+METHODS = ("auto", "direct")
+#: ``convolve``'s ``cancel`` hook: asked between tiles; True stops the work (``Cancelled``).
+CancelHook = Callable[[], bool]
+
+
+def check_cancel(cancel: CancelHook | None) -> None:
+    """Raise ``Cancelled`` when the caller's ``cancel`` hook says so (no hook: never)."""
+    if cancel is not None and cancel():
+        raise Cancelled("the convolution was cancelled")
+
+
+def feature_chunks(
+    features: int, values_per_feature: int, cancel: CancelHook | None
+) -> list[slice]:
+    """Slices of features holding at most ``COPY_CHUNK_VALUES`` values each (one feature at
+    least); a single slice when there is no ``cancel`` hook to ask between chunks."""
+    per = max(1, COPY_CHUNK_VALUES // max(1, values_per_feature))
+    if cancel is None or per >= features:
+        return [slice(0, features)]
+    return [slice(f, min(features, f + per)) for f in range(0, features, per)]
 
 
 def real_arrays(x: Any, weight: Any, bias: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -94,31 +128,58 @@ def as_float_arrays(
 
 
 def _as_float(
-    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, cancel: CancelHook | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     f32 = np.float32
     if x.dtype == f32 and weight.dtype == f32 and (bias is None or bias.dtype == f32):
         dtype: type = f32
     else:
         dtype = np.float64
-    x_, w_ = np.ascontiguousarray(x, dtype=dtype), np.ascontiguousarray(weight, dtype=dtype)
-    b_ = np.ascontiguousarray(bias, dtype=dtype) if bias is not None else None
+    x_, w_ = _converted(x, dtype, cancel), _converted(weight, dtype, cancel)
+    b_: np.ndarray | None = None if bias is None else np.ascontiguousarray(bias, dtype=dtype)
     return x_, w_, b_
 
 
-def pad_input(x: np.ndarray, params: ConvParams) -> np.ndarray:
-    """The input with its padding applied, as ``nn.Conv1d/2d`` pad it for each padding mode."""
+def _converted(a: np.ndarray, dtype: type, cancel: CancelHook | None) -> np.ndarray:
+    """``a`` as a contiguous array of ``dtype``, copied in chunks of features (asking ``cancel``
+    in between) when it is big and needs a copy."""
+    if a.dtype == dtype and a.flags.c_contiguous:
+        return a
+    chunks = feature_chunks(a.shape[0], a.size // max(1, a.shape[0]), cancel)
+    if len(chunks) == 1:
+        return np.ascontiguousarray(a, dtype=dtype)
+    out: np.ndarray = np.empty(a.shape, dtype)
+    for chunk in chunks:
+        check_cancel(cancel)
+        out[chunk] = a[chunk]
+    return out
+
+
+def pad_input(x: np.ndarray, params: ConvParams, cancel: CancelHook | None = None) -> np.ndarray:
+    """The input with its padding applied, as ``nn.Conv1d/2d`` pad it for each padding mode.
+
+    A big input is padded in chunks of features, asking ``cancel`` in between.
+    """
     if not any(b or a for b, a in params.padding):
         return x
+    shape = (x.shape[0], *params.padded_spatial(x.shape[1:]))
+    chunks = feature_chunks(x.shape[0], prod(shape[1:]), cancel)
     if params.padding_mode == "zeros":
-        padded = np.zeros((x.shape[0], *params.padded_spatial(x.shape[1:])), dtype=x.dtype)
+        padded = np.zeros(shape, dtype=x.dtype)
         inner = tuple(slice(b, b + n) for (b, _), n in zip(params.padding, x.shape[1:]))
-        padded[(slice(None), *inner)] = x
+        for chunk in chunks:
+            check_cancel(cancel)
+            padded[(chunk, *inner)] = x[chunk]
         return padded
-    out = x
-    for axis, m in enumerate(_source_maps(params, x.shape[1:]), start=1):
-        out = np.take(out, m, axis=axis)
-    return out
+    maps = _source_maps(params, x.shape[1:])
+    padded = np.empty(shape, dtype=x.dtype)
+    for chunk in chunks:
+        check_cancel(cancel)
+        part = x[chunk]
+        for axis, m in enumerate(maps, start=1):
+            part = np.take(part, m, axis=axis)
+        padded[chunk] = part
+    return padded
 
 
 @lru_cache(maxsize=128)
@@ -152,7 +213,7 @@ def _freeze(value: Any) -> Any:
     raise _Unhashable
 
 
-_PARAMS_CACHE: dict[tuple, ConvParams] = {}
+_PARAMS_CACHE: dict[tuple[Any, ...], ConvParams] = {}
 _PARAMS_CACHE_SIZE = 512
 
 
@@ -163,7 +224,8 @@ def _params(
     try:
         key = (x_shape, w_shape, has_bias, tuple(settings), *map(_freeze, settings.values()))
     except _Unhashable:
-        return params_for(x_shape, w_shape, {**settings, "bias": has_bias})
+        fresh: ConvParams = params_for(x_shape, w_shape, {**settings, "bias": has_bias})
+        return fresh
     params = _PARAMS_CACHE.get(key)
     if params is None:
         params = params_for(x_shape, w_shape, {**settings, "bias": has_bias})
@@ -218,7 +280,11 @@ def check_operands(
 
 
 def prepare_operands(
-    x: Any, weight: Any, bias: Any, settings: dict[str, Any]
+    x: Any,
+    weight: Any,
+    bias: Any,
+    settings: dict[str, Any],
+    cancel: CancelHook | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, ConvParams]:
     """What ``convolve`` and ``explain`` share: check everything, then convert to one float dtype.
 
@@ -227,7 +293,7 @@ def prepare_operands(
     """
     x, weight, bias = real_arrays(x, weight, bias)
     params = check_operands(x, weight, bias, settings)
-    return (*_as_float(x, weight, bias), params)
+    return (*_as_float(x, weight, bias, cancel), params)
 
 
 def convolve(
@@ -240,12 +306,19 @@ def convolve(
     dilation: Any = 1,
     groups: int = 1,
     padding_mode: str = "zeros",
+    method: str = "auto",
+    cancel: CancelHook | None = None,
 ) -> np.ndarray:
     """Cross-correlate ``x`` with ``weight`` and add ``bias``, exactly as ``torch.nn.functional``.
 
     ``x`` is ``(C_in, L)`` or ``(C_in, H, W)``; ``weight`` is ``(C_out, C_in // groups, *kernel)``.
     Returns ``(C_out, *out_spatial)`` in float32 when every operand is float32, else float64.
+    ``method`` is "auto" or "direct". ``cancel``, a zero-argument callable, is asked between
+    tiles (at most ``TILE_MULTIPLY_ADDS`` multiply-adds apart); when it returns True the work
+    stops with ``Cancelled``.
     """
+    if method not in METHODS:
+        raise ConvError(f"method={method!r} is not one of " + ", ".join(map(repr, METHODS)))
     settings = {
         "stride": stride,
         "padding": padding,
@@ -253,8 +326,8 @@ def convolve(
         "groups": groups,
         "padding_mode": padding_mode,
     }
-    x, weight, bias, params = prepare_operands(x, weight, bias, settings)
-    return convolve_checked(x, weight, bias, params)
+    x, weight, bias, params = prepare_operands(x, weight, bias, settings, cancel)
+    return convolve_checked(x, weight, bias, params, cancel=cancel)
 
 
 # -- the plan: everything that depends on settings and shapes only ----------------------------
@@ -268,7 +341,7 @@ class _Plan:
     height), so one code path serves both.
     """
 
-    method: str  # "gather", "rows", "flat", "stacked" or "im2col"
+    layout: str  # "gather", "rows", "flat", "stacked" or "im2col"
     out_shape: tuple[int, ...]  # what convolve returns
     groups: int
     out_per_group: int
@@ -294,7 +367,9 @@ class _Plan:
     stack: tuple[int, int] = (0, 0)
 
 
-def tile_plan(rows: int, cols: int, row_len: int, max_positions: int) -> list[tuple[int, ...]]:
+def tile_plan(
+    rows: int, cols: int, row_len: int, max_positions: int
+) -> list[tuple[int, int, int, int]]:
     """Cut a ``rows x cols`` output into tiles of at most ``max_positions`` buffer columns.
 
     Whole rows (``row_len`` buffer columns each) when at least one fits, else chunks of one row.
@@ -324,7 +399,7 @@ def row_pitch(cols: int, itemsize: int) -> int:
 
 @lru_cache(maxsize=256)
 def _plan(
-    params: ConvParams, x_shape: tuple[int, ...], itemsize: int, tile_bytes: int, method: str
+    params: ConvParams, x_shape: tuple[int, ...], itemsize: int, tile_bytes: int, layout: str
 ) -> _Plan:
     out_shape = params.output_shape_unchecked(x_shape)
     # A 1D layer is a 2D layer of height 1.
@@ -337,43 +412,45 @@ def _plan(
     g, cg = params.groups, params.in_per_group
     k = cg * kh * kw
     fold = params.bias and k <= FOLD_BIAS_MAX_K
-    if method == "auto":
+    if layout == "auto":
         if (k + fold) * g * ho * wo <= GATHER_MAX_VALUES:
-            method = "gather"
+            layout = "gather"
         elif flat_fits(params, x_shape):
-            method = "flat"
+            layout = "flat"
             stacked = _stacked_plan(params, x_shape, itemsize, tile_bytes, out_shape)
             if stacked.tiles[0][1] >= STACKED_MIN_ROWS and stacked.k >= STACKED_MIN_K and g == 1:
                 return stacked
         elif params.ndim == 2 and sh == sw == 1 and wp > wo and 4 * params.out_per_group <= k:
             # the contiguous copy pays for dropping the straddling columns (a pass over the
             # output tile) only when the output tile is small next to the patch tile
-            method = "rows"
+            layout = "rows"
         else:
-            method = "im2col"
-    rows_method = method == "rows"
-    if rows_method and not sh == sw == 1:
+            layout = "im2col"
+    rows_layout = layout == "rows"
+    if rows_layout and not sh == sw == 1:
         raise ValueError("the 'rows' layout needs stride 1")
-    if method in ("flat", "stacked") and not flat_fits(params, x_shape):
-        raise ValueError(f"the {method!r} layout needs 2D, stride 1, zero padding and Wo == W")
-    if method == "stacked":
+    if layout in ("flat", "stacked") and not flat_fits(params, x_shape):
+        raise ValueError(f"the {layout!r} layout needs 2D, stride 1, zero padding and Wo == W")
+    if layout == "stacked":
         if g != 1:
             raise ValueError("the 'stacked' layout needs groups=1")
         return _stacked_plan(params, x_shape, itemsize, tile_bytes, out_shape)
-    row_len = wp if rows_method else wo
+    row_len = wp if rows_layout else wo
     # bytes of scratch per buffer column: the patch rows, and for "rows" the output tile too
-    per_position = g * (k + fold + (params.out_per_group if rows_method else 0)) * itemsize
+    per_position = g * (k + fold + (params.out_per_group if rows_layout else 0)) * itemsize
     max_positions = tile_bytes // per_position
     if max_positions < MIN_TILE_POSITIONS:  # huge kernels: fewer positions, never > the cap
         # (less the up to two cache lines that ``row_pitch`` may add)
         room = SCRATCH_KEEP_BYTES // per_position - 128 // itemsize
         max_positions = min(MIN_TILE_POSITIONS, max(1, room))
+    # and never more work than ``TILE_MULTIPLY_ADDS`` between two questions to ``cancel``
+    max_positions = min(max_positions, max(1, TILE_MULTIPLY_ADDS // (g * params.out_per_group * k)))
     tiles = tuple(tile_plan(ho, wo, row_len, max_positions))
     buffer_cols = max((r1 - r0) * row_len if r1 - r0 > 1 else c1 - c0 for r0, r1, c0, c1 in tiles)
     plane = hp * wp
     fixes: tuple[tuple[int, int, int], ...] = ()
     guards = (0, 0)
-    if method == "flat":
+    if layout == "flat":
         # (G, Cg, kh, kw, 1, n) over the vertically padded input, W wide, flattened with
         # ``guards`` zeros around each plane: output (r, c) of patch row (c, i, j) is its column
         # r*W + c; values that wrap around a row end are the horizontal padding, zeroed per tile
@@ -384,7 +461,7 @@ def _plan(
         view_shape = (g, cg, kh, kw, 1, ho * wo)
         view_strides = (cg * plane, plane, dh * w, dw, 0, 1)
         fixes = _flat_fixes(params, w)
-    elif rows_method:
+    elif rows_layout:
         # (G, Cg, kh, kw, 1, n): patch row (c, i, j) is the flattened padded input from offset
         # i*dh*wp + j*dw on; output (r, c) is its column r*wp + c.
         view_shape = (g, cg, kh, kw, 1, (ho - 1) * wp + wo)
@@ -393,7 +470,7 @@ def _plan(
         view_shape = (g, cg, kh, kw, ho, wo)
         view_strides = (cg * plane, plane, dh * wp, dw, sh * wp, sw)
     return _Plan(
-        method=method,
+        layout=layout,
         out_shape=out_shape,
         groups=g,
         out_per_group=params.out_per_group,
@@ -407,7 +484,7 @@ def _plan(
         tiles=tiles,
         buffer_cols=buffer_cols,
         buffer_pitch=row_pitch(buffer_cols, itemsize),
-        index=gather_index(params, x_shape, fold) if method == "gather" else None,
+        index=gather_index(params, x_shape, fold) if layout == "gather" else None,
         fixes=fixes,
         guards=guards,
     )
@@ -446,12 +523,13 @@ def _stacked_plan(
     fold = params.bias and k <= FOLD_BIAS_MAX_K
     reach = (kh - 1) * dh  # rows below the tile that its partial sums need
     per_row = (k + fold + kh * m) * itemsize * w  # the patch tile and the partial-sum tile
-    rows = max(1, min(ho, tile_bytes // per_row - reach))
+    work_rows = TILE_MULTIPLY_ADDS // (kh * m * (k + fold) * w) - reach  # see TILE_MULTIPLY_ADDS
+    rows = max(1, min(ho, tile_bytes // per_row - reach, work_rows))
     tiles = tuple((r, min(ho, r + rows), 0, w) for r in range(0, ho, rows))
     plane = pl + (h + pt + pb) * w + pr
     buffer_cols = (rows + reach) * w
     return _Plan(
-        method="stacked",
+        layout="stacked",
         out_shape=out_shape,
         groups=1,
         out_per_group=m,
@@ -472,10 +550,15 @@ def _stacked_plan(
 
 
 def _convolve_stacked(
-    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, params: ConvParams, plan: _Plan
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    params: ConvParams,
+    plan: _Plan,
+    cancel: CancelHook | None,
 ) -> np.ndarray:
     """``convolve_checked`` in the "stacked" layout (see ``_stacked_plan``)."""
-    flat = _flat_padded(x, params, plan)
+    flat = _flat_padded(x, params, plan, cancel)
     dtype = flat.dtype
     m, k, w = plan.out_per_group, plan.k, plan.out_cols
     kh, dh = plan.stack
@@ -493,6 +576,7 @@ def _convolve_stacked(
     view = np.ndarray(plan.view_shape, dtype, flat, 0, plan.view_strides)
     reach = (kh - 1) * dh
     for r0, r1, _, _ in plan.tiles:
+        check_cancel(cancel)
         n, nn = (r1 - r0) * w, (r1 - r0 + reach) * w
         src = view[..., r0 * w : r0 * w + nn]
         patch = buf[:, :nn]
@@ -511,7 +595,7 @@ def _convolve_stacked(
             np.add(target, sums[i * m : (i + 1) * m, i * shift : i * shift + n], out=target)
     out = out.reshape(plan.out_shape)
     if bias is not None and not fold:
-        out += bias.reshape(-1, 1, 1)
+        add_bias(out, bias, cancel)
     return out
 
 
@@ -554,7 +638,8 @@ def gather_index(params: ConvParams, x_shape: tuple[int, ...], ones_row: bool) -
         ones = np.full((params.groups, 1, ho * wo), one_slot, np.intp)
         index = np.concatenate((index, ones), axis=1)
     index.flags.writeable = False
-    return index
+    result: np.ndarray = index
+    return result
 
 
 _ZERO_ONE = {np.dtype(t): np.array([0.0, 1.0], t) for t in (np.float32, np.float64)}
@@ -571,10 +656,13 @@ def _convolve_gather(
         wmat = np.concatenate((wmat, bias.reshape(g, m, 1).astype(x.dtype, copy=False)), axis=2)
     elif plan.fold_bias:  # the plan has a bias row but this call has no bias: ignore the row
         wmat = np.concatenate((wmat, np.zeros((g, m, 1), x.dtype)), axis=2)
+    index = plan.index
+    assert index is not None
+    out: np.ndarray
     if g == 1:
-        out = np.matmul(wmat[0].astype(x.dtype, copy=False), source.take(plan.index[0]))
+        out = np.matmul(wmat[0].astype(x.dtype, copy=False), source.take(index[0]))
     else:
-        out = np.matmul(wmat.astype(x.dtype, copy=False), source.take(plan.index))
+        out = np.matmul(wmat.astype(x.dtype, copy=False), source.take(index))
     out = out.reshape(plan.out_shape)
     if bias is not None and not plan.fold_bias:
         out += bias.reshape((-1,) + (1,) * (len(plan.out_shape) - 1))
@@ -597,6 +685,7 @@ def _convolve_one_tile(
     buf = _scratch_array("patches", (k + 1, plan.buffer_pitch), dtype)
     np.copyto(buf[:k, :n].reshape(view.shape), view)
     wmat = weight.reshape(m, k).astype(dtype, copy=False)
+    out: np.ndarray
     if fold_bias is not None:
         buf[k, :n] = 1.0
         wmat = np.concatenate((wmat, fold_bias.reshape(m, 1).astype(dtype, copy=False)), axis=1)
@@ -613,11 +702,11 @@ def default_tile_bytes(itemsize: int) -> int:
     return F32_TILE_BYTES if itemsize == 4 else TILE_BYTES
 
 
-def layout(params: ConvParams, input_shape: tuple[int, ...], dtype: Any) -> str:
+def describe_layout(params: ConvParams, input_shape: tuple[int, ...], dtype: Any) -> str:
     """Which layout and how many tiles ``convolve`` uses for this layer (for the benchmark)."""
     itemsize = np.dtype(dtype).itemsize
     plan = _plan(params, tuple(input_shape), itemsize, default_tile_bytes(itemsize), "auto")
-    return f"{plan.method}, {len(plan.tiles)} tile{'s' if len(plan.tiles) > 1 else ''}"
+    return f"{plan.layout}, {len(plan.tiles)} tile{'s' if len(plan.tiles) > 1 else ''}"
 
 
 _scratch = threading.local()
@@ -636,14 +725,14 @@ def _scratch_array(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.nda
     return raw.view(np.uint8)[:nbytes].view(dtype).reshape(shape)
 
 
-def _padded(x: np.ndarray, params: ConvParams) -> np.ndarray:
+def _padded(x: np.ndarray, params: ConvParams, cancel: CancelHook | None) -> np.ndarray:
     """``pad_input`` into this thread's scratch for zero padding (a fresh array otherwise).
 
     The scratch is zeroed only when it last held another geometry: each call overwrites the
     interior alone, so the border stays zero from one call to the next.
     """
     if params.padding_mode != "zeros" or not any(b or a for b, a in params.padding):
-        return np.ascontiguousarray(pad_input(x, params))
+        return np.ascontiguousarray(pad_input(x, params, cancel))
     spatial = x.shape[1:]
     shape = (x.shape[0], *params.padded_spatial(spatial))
     inner = (slice(None), *(slice(b, b + n) for (b, _), n in zip(params.padding, spatial)))
@@ -655,11 +744,15 @@ def _padded(x: np.ndarray, params: ConvParams) -> np.ndarray:
         if getattr(_scratch, "padded_geometry", None) != geometry:
             padded[...] = 0
             _scratch.padded_geometry = geometry
-    padded[inner] = x
+    for chunk in feature_chunks(x.shape[0], prod(shape[1:]), cancel):
+        check_cancel(cancel)
+        padded[(chunk, *inner[1:])] = x[chunk]
     return padded
 
 
-def _flat_padded(x: np.ndarray, params: ConvParams, plan: _Plan) -> np.ndarray:
+def _flat_padded(
+    x: np.ndarray, params: ConvParams, plan: _Plan, cancel: CancelHook | None
+) -> np.ndarray:
     """The input padded in height only, each feature's plane flattened between ``plan.guards``
     zeros, in this thread's scratch (the zeros stay between calls, as in ``_padded``)."""
     c, h, w = x.shape
@@ -674,7 +767,9 @@ def _flat_padded(x: np.ndarray, params: ConvParams, plan: _Plan) -> np.ndarray:
         flat[...] = 0
         _scratch.flat_geometry = geometry
     start = before + pt * w
-    flat[:, start : start + h * w] = x.reshape(c, h * w)
+    for chunk in feature_chunks(c, h * w, cancel):
+        check_cancel(cancel)
+        flat[chunk, start : start + h * w] = x[chunk].reshape(-1, h * w)
     return flat
 
 
@@ -685,31 +780,35 @@ def convolve_checked(
     params: ConvParams,
     *,
     tile_bytes: int | None = None,
-    method: str = "auto",
+    layout: str = "auto",
+    cancel: CancelHook | None = None,
 ) -> np.ndarray:
-    """``convolve`` for operands already converted and validated against ``params``.
+    """``convolve``'s direct path for operands already converted and validated against ``params``.
 
     ``tile_bytes`` bounds the patch buffer (default ``default_tile_bytes``; tests use a small one
-    to exercise the tiling); ``method`` forces a layout ("rows", "flat" or "im2col") for tests
-    and the benchmark.
+    to exercise the tiling); ``layout`` forces one ("gather", "rows", "flat", "stacked" or
+    "im2col") for tests and the benchmark. ``cancel`` is asked before each tile and each chunk
+    of a big copy; when it returns True, ``Cancelled`` is raised.
     """
     if tile_bytes is None:
         tile_bytes = default_tile_bytes(x.itemsize)
-    plan = _plan(params, x.shape, x.itemsize, tile_bytes, method)
-    if plan.index is not None:
+    plan = _plan(params, x.shape, x.itemsize, tile_bytes, layout)
+    check_cancel(cancel)
+    if plan.index is not None:  # at most GATHER_MAX_VALUES patch values: well under a tile
         return _convolve_gather(x, weight, bias, plan)
-    if plan.method == "stacked":
-        return _convolve_stacked(x, weight, bias, params, plan)
-    flat_method = plan.method == "flat"
-    padded = _flat_padded(x, params, plan) if flat_method else _padded(x, params)
+    if plan.layout == "stacked":
+        return _convolve_stacked(x, weight, bias, params, plan, cancel)
+    flat_method = plan.layout == "flat"
+    padded = _flat_padded(x, params, plan, cancel) if flat_method else _padded(x, params, cancel)
     dtype = padded.dtype
     g, m, k = plan.groups, plan.out_per_group, plan.k
     fold = plan.fold_bias and bias is not None
     kb = k + fold
-    if g == 1 and len(plan.tiles) == 1 and plan.method == "im2col":
+    if g == 1 and len(plan.tiles) == 1 and plan.layout == "im2col":
         return _convolve_one_tile(padded, weight, bias if fold else None, plan, bias)
     wmat = weight.astype(dtype, copy=False).reshape(g, m, k)
     if fold:
+        assert bias is not None
         wfull = np.empty((g, m, kb), dtype)
         wfull[:, :, :k] = wmat
         wfull[:, :, k] = bias.reshape(g, m)  # casts a float64 bias for float32 operands
@@ -724,11 +823,12 @@ def convolve_checked(
         wmat, buf, out3 = wmat[0], buf[0], out[0]
     else:
         out3 = out
-    rows_method = plan.method == "rows"
+    rows_method = plan.layout == "rows"
     if rows_method:
         wp = plan.row_len
         tmp = _scratch_array("rows", (*out3.shape[:-1], plan.buffer_cols), dtype)
     for r0, r1, c0, c1 in plan.tiles:
+        check_cancel(cancel)
         if rows_method:
             start = r0 * wp + c0
             n = (r1 - r0 - 1) * wp + (c1 - c0)
@@ -760,5 +860,13 @@ def convolve_checked(
             np.matmul(wmat, patch, out=out3[..., start : start + n])
     out = out.reshape(plan.out_shape)
     if bias is not None and not fold:
-        out += bias.reshape((-1,) + (1,) * params.ndim)
+        add_bias(out, bias, cancel)
     return out
+
+
+def add_bias(out: np.ndarray, bias: np.ndarray, cancel: CancelHook | None) -> None:
+    """``out += bias`` per output feature, in chunks of features asking ``cancel`` in between."""
+    column = bias.reshape((-1,) + (1,) * (out.ndim - 1))
+    for chunk in feature_chunks(out.shape[0], out.size // out.shape[0], cancel):
+        check_cancel(cancel)
+        out[chunk] += column[chunk]

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convstudio.engine import PADDING_MODES, ConvError, ConvParams, convolve
+from convstudio.engine import PADDING_MODES, Cancelled, ConvError, ConvParams, convolve
 from convstudio.engine.convolve import (
     TILE_BYTES,
     as_float_arrays,
@@ -44,7 +44,7 @@ def assert_matches(got: np.ndarray, expected: np.ndarray, magnitude: np.ndarray,
     assert (err <= rel * magnitude + 1e-300).all(), f"max error {err.max()}"
 
 
-def methods_for(params: ConvParams, x_shape: tuple[int, ...]) -> list[str]:
+def layouts_for(params: ConvParams, x_shape: tuple[int, ...]) -> list[str]:
     """The layouts that can compute this layer ('rows' needs 2D and stride 1, 'flat' also
     zero padding and output rows as wide as the input's, 'stacked' also groups=1)."""
     if params.ndim == 2 and params.stride == (1, 1):
@@ -67,9 +67,9 @@ def test_matches_reference(layer: Layer) -> None:
     assert_matches(out, expected, magnitude, layer.x.dtype)
     # every layout and a tiny tile budget (many tiles, rows split) give the same values
     x, w, b = as_float_arrays(layer.x, layer.weight, layer.bias)
-    for method in methods_for(layer.params, x.shape):
+    for layout in layouts_for(layer.params, x.shape):
         for tile_bytes in (1, TILE_BYTES):
-            again = convolve_checked(x, w, b, layer.params, tile_bytes=tile_bytes, method=method)
+            again = convolve_checked(x, w, b, layer.params, tile_bytes=tile_bytes, layout=layout)
             assert_matches(again, expected, magnitude, layer.x.dtype)
 
 
@@ -175,9 +175,9 @@ def test_larger_layers_match_torch_in_every_layout(case: tuple, dtype: type) -> 
     params = check_operands(x, w, b, settings_)
     expected = torch_convolve(Layer(x, w, b, settings_, params))
     magnitude = torch_convolve(Layer(np.abs(x), np.abs(w), np.abs(b), settings_, params))
-    for method in methods_for(params, x.shape):
+    for layout in layouts_for(params, x.shape):
         for tile_bytes in (4096, TILE_BYTES):
-            out = convolve_checked(x, w, b, params, tile_bytes=tile_bytes, method=method)
+            out = convolve_checked(x, w, b, params, tile_bytes=tile_bytes, layout=layout)
             assert out.dtype == dtype
             assert_matches(out, expected, magnitude, dtype)
 
@@ -286,20 +286,20 @@ def test_tile_plan_covers_every_output_cell_once(rows, cols, extra, max_position
     assert (seen == 1).all()
 
 
-@pytest.mark.parametrize("method", ["rows", "im2col", "flat", "stacked"])
+@pytest.mark.parametrize("layout", ["rows", "im2col", "flat", "stacked"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_tiled_equals_untiled(method: str, dtype: type) -> None:
+def test_tiled_equals_untiled(layout: str, dtype: type) -> None:
     rng = np.random.default_rng(7)
     x = rng.normal(size=(4, 45, 300)).astype(dtype)  # rows longer than the smallest tile
     w = rng.normal(size=(6, 4, 3, 3)).astype(dtype)
     b = rng.normal(size=6).astype(dtype)
     params = check_operands(x, w, b, {"padding": 1})
-    untiled = convolve_checked(x, w, b, params, tile_bytes=1 << 40, method=method)
-    assert len(convolve_mod._plan(params, x.shape, x.itemsize, 1 << 40, method).tiles) == 1
+    untiled = convolve_checked(x, w, b, params, tile_bytes=1 << 40, layout=layout)
+    assert len(convolve_mod._plan(params, x.shape, x.itemsize, 1 << 40, layout).tiles) == 1
     for tile_bytes in (1, 40_000, 300_000):
-        plan = convolve_mod._plan(params, x.shape, x.itemsize, tile_bytes, method)
+        plan = convolve_mod._plan(params, x.shape, x.itemsize, tile_bytes, layout)
         assert len(plan.tiles) > 1
-        tiled = convolve_checked(x, w, b, params, tile_bytes=tile_bytes, method=method)
+        tiled = convolve_checked(x, w, b, params, tile_bytes=tile_bytes, layout=layout)
         tol = 1e-12 if dtype == np.float64 else 1e-5
         np.testing.assert_allclose(tiled, untiled, rtol=tol, atol=tol * np.abs(untiled).max())
 
@@ -341,12 +341,109 @@ def test_scratch_stays_bounded_for_extreme_layers(cin, cout, kernel, spatial) ->
     """The plan alone (nothing computed): buffers never exceed the scratch cap."""
     params = ConvParams(ndim=len(kernel), in_features=cin, out_features=cout, kernel_size=kernel)
     x_shape = (cin, *spatial)
-    for method in methods_for(params, x_shape):
-        plan = convolve_mod._plan(params, x_shape, 8, TILE_BYTES, method)
-        rows_tile = plan.out_per_group if method == "rows" else 0  # "rows" copies out a tile
+    for layout in layouts_for(params, x_shape):
+        plan = convolve_mod._plan(params, x_shape, 8, TILE_BYTES, layout)
+        rows_tile = plan.out_per_group if layout == "rows" else 0  # "rows" copies out a tile
         per_column = plan.groups * (plan.k + plan.fold_bias + rows_tile)
         assert per_column * plan.buffer_pitch * 8 <= max(
             2 * TILE_BYTES, convolve_mod.SCRATCH_KEEP_BYTES
         )
         covered = sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in plan.tiles)
         assert covered == plan.out_rows * plan.out_cols
+
+
+# -- the cancel hook ---------------------------------------------------------------------------
+
+
+class CountingCancel:
+    """A ``cancel`` hook that counts its calls and returns True from call ``fire_at`` on."""
+
+    def __init__(self, fire_at: int | None = None) -> None:
+        self.fire_at = fire_at
+        self.calls = 0
+
+    def __call__(self) -> bool:
+        self.calls += 1
+        return self.fire_at is not None and self.calls >= self.fire_at
+
+
+CANCEL_LAYERS = [  # (input shape, weight shape, settings, layout the plan must choose, tile
+    # bytes: small, so that there are many tiles and stopping "within one" means something)
+    ((2, 6, 6), (3, 2, 3, 3), {"padding": 1}, "gather", 20_000),
+    ((4, 45, 300), (6, 4, 3, 3), {"padding": 1}, "flat", 20_000),
+    ((32, 40, 60), (8, 32, 3, 3), {"padding": 1}, "stacked", 700_000),  # 8 rows a tile
+    ((16, 30, 40), (8, 16, 3, 3), {"padding": 1, "padding_mode": "reflect"}, "rows", 20_000),
+    ((4, 60, 70), (6, 2, 3, 3), {"stride": 2, "groups": 2, "padding": "full"}, "im2col", 20_000),
+    ((3, 3000), (5, 3, 9), {"padding": 4, "padding_mode": "circular"}, "im2col", 20_000),
+    ((1, 60, 60), (4, 1, 9, 9), {"stride": 2}, "im2col", TILE_BYTES),  # a single tile
+]
+
+
+@pytest.mark.parametrize("case", CANCEL_LAYERS, ids=lambda c: c[3] + str(c[0]))
+def test_cancel_stops_at_the_next_tile_in_every_layout(case: tuple) -> None:
+    x_shape, w_shape, settings_, layout, tile_bytes = case
+    rng = np.random.default_rng(len(x_shape) * 100 + x_shape[-1])
+    x, w, b = rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=w_shape[0])
+    params = check_operands(x, w, b, settings_)
+    plan = convolve_mod._plan(params, x.shape, x.itemsize, tile_bytes, "auto")
+    assert plan.layout == layout
+    expected = convolve_checked(x, w, b, params, tile_bytes=tile_bytes)
+    never = CountingCancel()
+    out = convolve_checked(x, w, b, params, tile_bytes=tile_bytes, cancel=never)
+    np.testing.assert_array_equal(out, expected)  # a hook that never fires changes nothing
+    assert never.calls >= (1 if layout == "gather" else len(plan.tiles))
+    for fire_at in sorted({1, 2, never.calls // 2, never.calls} & set(range(1, never.calls + 1))):
+        hook = CountingCancel(fire_at)
+        with pytest.raises(Cancelled):
+            convolve_checked(x, w, b, params, tile_bytes=tile_bytes, cancel=hook)
+        assert hook.calls == fire_at  # not asked again: nothing more was computed
+
+
+def test_convolve_takes_the_hook_and_a_method() -> None:
+    rng = np.random.default_rng(11)
+    x, w, b = rng.normal(size=(3, 50, 50)), rng.normal(size=(4, 3, 5, 5)), rng.normal(size=4)
+    expected = convolve(x, w, b, padding=2)
+    never = CountingCancel()
+    for method in ("auto", "direct"):
+        got = convolve(x, w, b, padding=2, method=method, cancel=never)
+        np.testing.assert_array_equal(got, expected)
+    assert never.calls >= 2
+    with pytest.raises(Cancelled):
+        convolve(x, w, b, padding=2, cancel=lambda: True)
+    with pytest.raises(ConvError, match="method='fastest' is not one of 'auto', 'direct'"):
+        convolve(x, w, b, method="fastest")
+
+
+def test_cancelled_is_not_a_conv_error() -> None:
+    assert issubclass(Cancelled, Exception)
+    assert not issubclass(Cancelled, ValueError)  # ConvError is a ValueError
+    assert not issubclass(Cancelled, ConvError) and not issubclass(ConvError, Cancelled)
+    import convstudio.engine as engine
+
+    assert engine.Cancelled is Cancelled and "Cancelled" in engine.__all__
+
+
+def test_big_copies_are_cancellable_too() -> None:
+    """Padding and converting a big input run in chunks of features, asking between them."""
+    x = np.ones((64, 300, 300), np.float32)  # 5.8 M values: more than one copy chunk
+    params = ConvParams(ndim=2, in_features=64, out_features=1, kernel_size=3, padding=1)
+    hook = CountingCancel()
+    padded = convolve_mod.pad_input(x, params, hook)
+    assert hook.calls >= 2 and padded.shape == (64, 302, 302) and padded[:, 1:-1, 1:-1].all()
+    hook = CountingCancel()
+    converted = convolve_mod._converted(x, np.float64, hook)
+    assert hook.calls >= 2 and converted.dtype == np.float64 and converted.all()
+    with pytest.raises(Cancelled):
+        convolve_mod.pad_input(x, params.replace(padding_mode="reflect"), CountingCancel(2))
+
+
+@pytest.mark.parametrize(
+    "cin, cout, kernel, spatial", [(8, 8, (64, 64), (300, 300)), (512, 512, (64,), (5000,))]
+)
+def test_every_tile_is_a_bounded_amount_of_work(cin, cout, kernel, spatial) -> None:
+    params = ConvParams(ndim=len(kernel), in_features=cin, out_features=cout, kernel_size=kernel)
+    plan = convolve_mod._plan(params, (cin, *spatial), 8, TILE_BYTES, "auto")
+    per_position = cout * plan.k
+    for r0, r1, c0, c1 in plan.tiles:
+        positions = (r1 - r0) * (c1 - c0)
+        assert positions == 1 or positions * per_position <= convolve_mod.TILE_MULTIPLY_ADDS
