@@ -24,7 +24,7 @@ from convstudio.ui.grids.numbers import format_exact
 from convstudio.ui.panels.arithmetic_panel import number, operand
 from convstudio.ui.shell import main_window as main_window_module
 from convstudio.ui.shell.main_window import MainWindow
-from convstudio.ui.state.worker import ConvolutionRunner, convolve_in_tiles
+from convstudio.ui.state.worker import ConvolutionRunner, engine_compute
 from tests.ui.window_driver import (
     as_grid_cell,
     click_cell,
@@ -492,7 +492,7 @@ class HeldCompute:
             self.hold.clear()
             self.held.set()
             self.release.wait(30)
-        out = convolve_in_tiles(x, weight, bias, params, lambda: False)
+        out = engine_compute(x, weight, bias, params, lambda: False)
         self.finished.append((x, out))
         return out
 
@@ -538,7 +538,7 @@ def test_a_slow_job_superseded_by_a_newer_edit_shows_only_the_newer_result(qtbot
 
 
 class WatchedCompute:
-    """The real tiled convolution, reporting when it starts and whether it gave up."""
+    """The engine's cancellable convolution, reporting when it starts and whether it gave up."""
 
     def __init__(self) -> None:
         self.started = threading.Event()
@@ -547,7 +547,7 @@ class WatchedCompute:
     def __call__(self, x, weight, bias, params, cancelled):
         if x.size > 1_000_000:
             self.started.set()
-        out = convolve_in_tiles(x, weight, bias, params, cancelled)
+        out = engine_compute(x, weight, bias, params, cancelled)
         if x.size > 1_000_000:
             self.results.append(out)
         return out
