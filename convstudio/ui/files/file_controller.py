@@ -36,46 +36,26 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
 
-from convstudio.session import fileformat
-from convstudio.session.errors import SessionError
-from convstudio.session.model import Session, blank_session
-from convstudio.session.view import ViewState
+from convstudio import session as store
+from convstudio.session import (
+    SUFFIX,
+    ExampleInfo,
+    Session,
+    SessionError,
+    ViewState,
+    blank_session,
+    is_bundled,
+    orphaned_records,
+    with_suffix,
+)
 from convstudio.ui.files import recovery
 from convstudio.ui.shell.preferences import Preferences
 from convstudio.ui.state.binding import follow
 from convstudio.ui.state.document import SessionDocument
 
-#: The session file suffix, appended by Save As when missing.
-SUFFIX = ".convstudio"
 FILE_FILTER = "ConvStudio sessions (*.convstudio);;All files (*)"
 
 _Button = QMessageBox.StandardButton
-
-
-def examples_dir() -> Path | None:
-    """The folder of the bundled examples (never written to), or None if it cannot be found."""
-    from convstudio.resources_path import resources_dir
-
-    try:
-        return (resources_dir() / "examples").resolve()
-    except (FileNotFoundError, OSError):
-        return None
-
-
-def is_bundled(path: Path) -> bool:
-    """True for a file inside the bundled examples folder: it opens as an untitled copy."""
-    folder = examples_dir()
-    if folder is None:
-        return False
-    try:
-        return path.resolve().is_relative_to(folder)
-    except (OSError, ValueError):
-        return False
-
-
-def with_suffix(path: str) -> str:
-    """``path`` with ``.convstudio`` appended unless it already ends with it (any case)."""
-    return path if path.lower().endswith(SUFFIX) else path + SUFFIX
 
 
 def menu_text(text: str) -> str:
@@ -221,12 +201,10 @@ class FileController(QObject):
         menu.setEnabled(bool(files))
 
     def _populate_examples(self) -> None:
-        from convstudio.session import examples
-
         menu = self.examples_menu
         menu.clear()
         try:
-            found = examples.list_examples()
+            found = store.list_examples()
         except (OSError, SessionError) as error:
             found = []
             self.message.emit(f"The bundled examples could not be listed: {error}")
@@ -341,7 +319,7 @@ class FileController(QObject):
         Preferences().set_recent_files([])
         self._populate_recent()
 
-    def open_example(self, example) -> bool:
+    def open_example(self, example: ExampleInfo) -> bool:
         """Open an untitled copy of a bundled example (Save asks for a file name)."""
         session = self._load(Path(example.path))
         if session is None:
@@ -355,7 +333,7 @@ class FileController(QObject):
         """The session in ``path``, or None after telling the user why it cannot be opened."""
         try:
             with _busy():
-                return fileformat.load(path)
+                return store.load(path)
         except SessionError as error:
             self._error(
                 "Could not open the file",
@@ -426,7 +404,7 @@ class FileController(QObject):
             return False
         try:
             with _busy():
-                fileformat.save(self.session_for_saving(), path)
+                store.save(self.session_for_saving(), path)
         except SessionError as error:
             self._error("Could not save", f"The session was not saved.\n\n{error}")
             return False
@@ -485,7 +463,7 @@ class FileController(QObject):
         Restore opens it as modified work, bound to the file it belonged to; Discard deletes it.
         Older ones are offered at the next launch. An unreadable one is shown and set aside.
         """
-        records = recovery.orphaned_records(self.autosaver.folder)
+        records = orphaned_records(self.autosaver.folder)
         if not records:
             return False
         record = records[0]

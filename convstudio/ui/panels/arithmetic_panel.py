@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from superqt.utils import qdebounced
 
 from convstudio.engine import ConvParams, Explanation, Term, explain_checked
-from convstudio.session.view import ViewState
+from convstudio.session import ViewState
 from convstudio.ui.grids.numbers import MINUS, format_compact
 from convstudio.ui.state.document import SessionDocument
 from convstudio.ui.style.palette import highlight_fill, role_color, theme_of

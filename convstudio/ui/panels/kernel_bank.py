@@ -11,8 +11,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from convstudio.session import Session
-from convstudio.session.view import ViewState
+from convstudio.session import Session, ViewState
 from convstudio.ui.stage.feature_card import FeatureCard
 from convstudio.ui.stage.stage import MAX_SHOWN, as_rows, symmetric_limit, window
 from convstudio.ui.state.binding import follow

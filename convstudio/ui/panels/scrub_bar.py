@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
-from convstudio.session.view import ViewState
+from convstudio.session import ViewState
 from convstudio.ui.state.binding import follow
 from convstudio.ui.state.document import PARTS, SessionDocument
 

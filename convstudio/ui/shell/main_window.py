@@ -15,9 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
 
 from convstudio import __version__
-from convstudio.session import Session
-from convstudio.session.fills import FILL_LABELS, available_fills
-from convstudio.session.view import ViewState
+from convstudio.session import FILL_LABELS, Session, ViewState, available_fills
 from convstudio.ui.files.file_controller import FileController
 from convstudio.ui.panels.arithmetic_panel import ArithmeticPanel
 from convstudio.ui.panels.kernel_bank import KernelBank

@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from convstudio.engine import Term, pad_input, padded_taps
-from convstudio.session import Session
-from convstudio.session.view import ViewState
+from convstudio.session import Session, ViewState
 from convstudio.ui.stage.feature_card import FeatureCard
 from convstudio.ui.state.binding import follow
 from convstudio.ui.state.document import SessionDocument

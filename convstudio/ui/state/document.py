@@ -15,10 +15,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
-from convstudio.engine.params import ConvParams
-from convstudio.session.errors import SessionError
-from convstudio.session.fills import FILL_LABELS, fill_values
-from convstudio.session.model import TARGETS, Session
+from convstudio.engine import ConvParams
+from convstudio.session import FILL_LABELS, TARGETS, Session, SessionError, fill_values
 from convstudio.ui.state.commands import (
     EditCellsCommand,
     LayoutCommand,
