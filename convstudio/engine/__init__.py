@@ -16,6 +16,7 @@ from convstudio.engine.geometry import (
     receptive_field,
 )
 from convstudio.engine.params import PADDING_MODES, ConvParams, resolve_padding
+from convstudio.engine.params import _is_int as is_whole_number  # the one whole-number check
 
 __all__ = [
     "PADDING_MODES",
@@ -27,6 +28,7 @@ __all__ = [
     "convolve",
     "explain",
     "explain_checked",
+    "is_whole_number",
     "output_shape",
     "pad_input",
     "padded_taps",

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from convstudio.engine import limits
+from convstudio.engine import is_whole_number, limits
 from convstudio.engine.errors import ConvError
 from convstudio.engine.params import FIELD_NAMES, ConvParams
 from convstudio.session.atomic import write_atomic
@@ -32,7 +32,7 @@ from convstudio.session.errors import SessionError
 from convstudio.session.model import (
     Cursor,
     Session,
-    check_layout,
+    check_shapes,
     check_text,
     check_view,
     index_text,
@@ -99,18 +99,14 @@ def _show(value: Any) -> str:
     return type(value).__name__
 
 
-def _is_whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _whole(where: str, value: Any) -> int:
-    if not _is_whole(value):
+    if not is_whole_number(value):
         raise SessionError(f"{where}: expected a whole number, got {_show(value)}")
     return value
 
 
 def _whole_list(where: str, value: Any) -> tuple[int, ...]:
-    if not isinstance(value, list) or not all(_is_whole(v) for v in value):
+    if not isinstance(value, list) or not all(is_whole_number(v) for v in value):
         shown = _show(value) if not isinstance(value, list) else json.dumps(value)[:40]
         raise SessionError(f"{where}: expected a list of whole numbers, got {shown}")
     return tuple(value)
@@ -155,7 +151,7 @@ def _check_format(value: Any) -> None:
 
 def _check_version(version: Any) -> int:
     """A version this ConvStudio reads: the current one, or one the migrations start from."""
-    if not _is_whole(version):
+    if not is_whole_number(version):
         raise SessionError(f"version: expected a whole number, got {_show(version)}")
     if version > VERSION:
         raise SessionError(
@@ -204,7 +200,7 @@ def _params(value: Any) -> ConvParams:
     _no_unknown("params", params, FIELD_NAMES)
     padding = params["padding"]
     if not isinstance(padding, list) or not all(
-        isinstance(p, list) and len(p) == 2 and all(_is_whole(v) for v in p) for p in padding
+        isinstance(p, list) and len(p) == 2 and all(is_whole_number(v) for v in p) for p in padding
     ):
         raise SessionError(
             "params.padding: expected one [before, after] pair of whole numbers per dimension, "
@@ -343,7 +339,7 @@ def from_document(doc: Any) -> Session:
         "weight": _declared_shape("weight", doc["weight"], ndim + 2, str(params.weight_shape)),
         "bias": _declared_shape("bias", doc["bias"], 1, str(params.bias_shape)),
     }
-    check_layout(params, shapes["input"], shapes["weight"], shapes["bias"])
+    check_shapes(params, shapes["input"], shapes["weight"], shapes["bias"])
     title = _text("title", doc.get("title", ""))
     notes = _text("notes", doc.get("notes", ""))
     view = _object("view", doc.get("view", {}))

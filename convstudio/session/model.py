@@ -1,7 +1,7 @@
 """The session: the layer a user is working on (settings, numbers, cursor, title, notes, view).
 
 A ``Session`` is immutable. Its three arrays are float64, C-ordered and read-only; every change
-(an edited cell, a pasted block, a fill, a new layout, a cursor move) returns a new ``Session``
+(an edited cell, a pasted block, a fill, new settings, a cursor move) returns a new ``Session``
 through a ``with_*`` method or ``resized``, which copy only the array that changes. That is what
 lets the window hand the current session to the worker thread without a lock, keep the previous
 session for undo, and compare against the saved one to show the modified marker.
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from convstudio.engine import limits
+from convstudio.engine import is_whole_number, limits
 from convstudio.engine.convolve import convolve_checked
 from convstudio.engine.errors import ConvError
 from convstudio.engine.params import ConvParams
@@ -30,10 +30,6 @@ TARGETS = ("input", "weight", "bias")
 #: How deeply the free-form view state may nest (dicts and lists); deeper is refused, so that
 #: writing and reading it again can never hit Python's recursion limit.
 MAX_VIEW_DEPTH = 32
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def index_text(name: str, index: Sequence[int]) -> str:
@@ -52,7 +48,7 @@ def engine_message(field_name: str, error: ConvError) -> str:
     return text if text.startswith(field_name) else f"{field_name}: {text}"
 
 
-def check_layout(
+def check_shapes(
     params: ConvParams,
     input_shape: Sequence[int],
     weight_shape: Sequence[int],
@@ -201,13 +197,13 @@ class Cursor:
     position: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
-        if not _is_int(self.out_feature):
+        if not is_whole_number(self.out_feature):
             raise SessionError(f"cursor: out_feature={self.out_feature!r} must be a whole number")
         position = self.position
         if (
             not isinstance(position, (tuple, list))
             or len(position) > 2
-            or not all(_is_int(p) for p in position)
+            or not all(is_whole_number(p) for p in position)
         ):
             raise SessionError(f"cursor: position={position!r} must be one or two whole numbers")
         object.__setattr__(self, "out_feature", int(self.out_feature))
@@ -288,7 +284,7 @@ class Session:
 
     @property
     def output_shape(self) -> tuple[int, ...]:
-        """``(out_features, *out_spatial)``; raises SessionError when the layout is invalid."""
+        """``(out_features, *out_spatial)``; raises SessionError for settings that do not fit."""
         try:
             return self.params.output_shape(self.input.shape)
         except ConvError as error:
@@ -300,7 +296,13 @@ class Session:
         return self.bias if self.params.bias else None
 
     def compute_output(self) -> np.ndarray:
-        """The layer's output for a valid session (the window runs this in its worker thread)."""
+        """The layer's output for a valid session, computed at once on the calling thread.
+
+        For scripts, tests and the example generator. The window does not call it: its worker
+        thread runs the engine's cancellable ``convolve`` on the session's arrays, so that a
+        newer edit or closing the window can stop a long computation
+        (``convstudio.ui.state.worker``).
+        """
         return convolve_checked(self.input, self.weight, self.effective_bias, self.params)
 
     def array(self, target: str) -> np.ndarray:
@@ -316,7 +318,7 @@ class Session:
         Shapes agree with params and the limits (the engine's own input check included), every
         value is finite, the cursor lies inside the output, title/notes/view can be written.
         """
-        check_layout(self.params, self.input.shape, self.weight.shape, self.bias.shape)
+        check_shapes(self.params, self.input.shape, self.weight.shape, self.bias.shape)
         for name in TARGETS:
             check_finite(name, getattr(self, name))
         out_shape = self.params.output_shape_unchecked(self.input.shape)
@@ -436,7 +438,7 @@ class Session:
         """
         if not isinstance(params, ConvParams):
             raise SessionError(f"params: expected ConvParams, got {type(params).__name__}")
-        if not isinstance(spatial, Sequence) or not all(_is_int(n) for n in spatial):
+        if not isinstance(spatial, Sequence) or not all(is_whole_number(n) for n in spatial):
             raise ConvError(f"input size {spatial!r} must be whole numbers")
         shape = (params.in_features, *(int(n) for n in spatial))
         params.check_input_shape(shape)
@@ -479,7 +481,7 @@ def blank_session(
 
     Raises the engine's ``ConvError`` when the settings cannot convolve an input of this size.
     """
-    if not isinstance(spatial, Sequence) or not all(_is_int(n) for n in spatial):
+    if not isinstance(spatial, Sequence) or not all(is_whole_number(n) for n in spatial):
         raise ConvError(f"input size {spatial!r} must be whole numbers")
     shape = (params.in_features, *(int(n) for n in spatial))
     params.check_input_shape(shape)

@@ -561,7 +561,7 @@ def test_closing_while_a_big_job_runs_stops_the_thread(qtbot, monkeypatch):
     window = show_window(qtbot)
     old_output = window.output
     params = window.document.session.params.replace(in_features=3, out_features=32)
-    window.document.set_layout(params, (1024, 1024))  # about 0.9 billion multiply-adds
+    window.document.set_layer(params, (1024, 1024))  # about 0.9 billion multiply-adds
     qtbot.waitUntil(compute.started.is_set, timeout=20_000)
     assert window.runner.busy
     close_window(qtbot, window)
@@ -577,7 +577,7 @@ def test_closing_while_a_big_job_runs_stops_the_thread(qtbot, monkeypatch):
 def test_many_grouped_features_show_a_window_that_follows_the_cursor(qtbot, window):
     params = ConvParams(ndim=2, in_features=16, out_features=20, kernel_size=3, padding=1, groups=4)
     with qtbot.waitSignal(window.document.changed):
-        window.document.set_layout(params, (5, 5))
+        window.document.set_layer(params, (5, 5))
     qtbot.waitUntil(window.output_is_current)
     # Output feature 15 is in group 3 (outputs 15-19), which reads input features 12-15.
     for _ in range(15):

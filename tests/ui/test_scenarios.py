@@ -70,7 +70,7 @@ def padded_input(session: Session) -> np.ndarray:
     return np.pad(x, pads, mode=NP_PAD_MODES[params.padding_mode])
 
 
-def check_layout(window: MainWindow, session: Session) -> None:
+def check_shapes(window: MainWindow, session: Session) -> None:
     """One grid per input and output feature; padding drawn as ghost cells holding its values."""
     params = session.params
     stage = window.stage
@@ -187,7 +187,7 @@ def test_scrubbing_every_output_cell_of_the_example(qtbot, example: ExampleInfo)
     window = show_window(qtbot)
     session = open_example(qtbot, window, example)
     params = session.params
-    check_layout(window, session)
+    check_shapes(window, session)
     out_shape = session.output_shape[1:]
     positions = output_positions(out_shape)
     scrub = window.scrub

@@ -2,7 +2,7 @@
 
 Why it asks rather than acts: the panel never touches the session. When the user settles on a
 combination the engine accepts (``ConvParams`` and ``check_input_shape``, the same rules the engine
-and the file loader use) it emits ``layout_requested(params, spatial)``, which ``bind`` turns
+and the file loader use) it emits ``layer_requested(params, spatial)``, which ``bind`` turns
 into one undoable step on the document. A combination the engine refuses is refused in place:
 the control that caused it gets a red frame, the engine's message is shown, nothing is emitted,
 and Escape or "Revert" brings back the last valid settings. The padding *choice* (valid, same,
@@ -74,13 +74,13 @@ def output_formula(params: ConvParams, spatial: Sequence[int]) -> list[str]:
 
 
 class LayerSettingsPanel(QWidget):
-    """Shows and edits the layer's settings; asks for a new layout only when the engine accepts it.
+    """Shows and edits the layer's settings; asks for a new layer only when the engine accepts it.
 
-    Signal ``layout_requested(ConvParams, tuple)``: the user settled on valid settings that differ
-    from the current ones. ``set_layout(params, spatial)`` shows settings without emitting.
+    Signal ``layer_requested(ConvParams, tuple)``: the user settled on valid settings that differ
+    from the current ones. ``set_layer(params, spatial)`` shows settings without emitting.
     """
 
-    layout_requested = Signal(object, object)
+    layer_requested = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,7 +95,7 @@ class LayerSettingsPanel(QWidget):
         self._document: SessionDocument | None = None
         self._build()
         self._connect()
-        self.set_layout(self._params, self._spatial)
+        self.set_layer(self._params, self._spatial)
 
     # -- construction ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -201,7 +201,7 @@ class LayerSettingsPanel(QWidget):
         self.message_label.setWordWrap(True)
         self.message_label.setStyleSheet("color: #d32f2f;")
         self.message_label.setToolTip(
-            "Why the engine refuses these settings; the grids keep the last valid layout"
+            "Why the engine refuses these settings; the grids keep the last valid settings"
         )
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.revert_button = QPushButton("Revert")
@@ -299,7 +299,7 @@ class LayerSettingsPanel(QWidget):
         """The engine's message for the refused settings on screen, or '' when they are valid."""
         return self._error
 
-    def set_layout(
+    def set_layer(
         self, params: ConvParams, spatial: Sequence[int], padding_choice: str | None = None
     ) -> None:
         """Show these settings without emitting (undo, redo, open). Clears a refused edit.
@@ -316,7 +316,7 @@ class LayerSettingsPanel(QWidget):
 
     def revert(self) -> None:
         """Bring back the last valid settings (after a refused edit)."""
-        self.set_layout(self._params, self._spatial, self._choice)
+        self.set_layer(self._params, self._spatial, self._choice)
 
     def bind(self, document: SessionDocument) -> None:
         """Show the document's layer from now on and ask it for the layers the user settles on.
@@ -326,23 +326,23 @@ class LayerSettingsPanel(QWidget):
         """
         self._document = document
         document.changed.connect(self._document_changed)
-        self.layout_requested.connect(self._layout_requested)
+        self.layer_requested.connect(self._layer_requested)
         self._document_changed(frozenset({"params"}))
 
     def _document_changed(self, parts: frozenset[str]) -> None:
         if "params" in parts and self._document is not None:
             session = self._document.session
-            self.set_layout(session.params, session.spatial)
+            self.set_layer(session.params, session.spatial)
 
-    def _layout_requested(self, params: ConvParams, spatial: tuple[int, ...]) -> None:
+    def _layer_requested(self, params: ConvParams, spatial: tuple[int, ...]) -> None:
         document = self._document
         if document is None:
             return
         try:
-            document.set_layout(params, spatial)
+            document.set_layer(params, spatial)
         except ConvError as error:
             document.refuse(str(error))
-            self.set_layout(document.session.params, document.session.spatial)
+            self.set_layer(document.session.params, document.session.spatial)
 
     # -- showing ---------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -534,4 +534,4 @@ class LayerSettingsPanel(QWidget):
         if (params, spatial) == (self._params, self._spatial):
             return
         self._params, self._spatial = params, spatial
-        self.layout_requested.emit(params, spatial)
+        self.layer_requested.emit(params, spatial)

@@ -2,7 +2,7 @@
 
 Why diffs: a 3-feature 1024x1024 input is 24 MB, so a command for a typed cell or a pasted block
 keeps only the touched block's old and new values, and re-applies them to the session it finds (the
-stack is linear, so that session is the one the edit was made on). A layout change keeps the old
+stack is linear, so that session is the one the edit was made on). A layer change keeps the old
 settings and arrays (resizing loses the values that no longer fit) and redoes by resizing again.
 Text and indices are 0-based, as in PyTorch and in the grids' captions ("kernel 2.1" is output
 feature 2, input feature 1).
@@ -139,7 +139,7 @@ class EditCellsCommand(QUndoCommand):
         self._document._apply(session, {self.target})
 
 
-class LayoutCommand(QUndoCommand):
+class LayerCommand(QUndoCommand):
     """New layer settings and input size, keeping the values that fit (``Session.resized``)."""
 
     def __init__(self, document: Editable, before: Session, after: Session) -> None:

@@ -15,11 +15,11 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
-from convstudio.engine import ConvParams
+from convstudio.engine import ConvParams, is_whole_number
 from convstudio.session import FILL_LABELS, TARGETS, Session, SessionError, fill_values
 from convstudio.ui.state.commands import (
     EditCellsCommand,
-    LayoutCommand,
+    LayerCommand,
     MetaCommand,
     edit_text,
     fill_text,
@@ -27,7 +27,7 @@ from convstudio.ui.state.commands import (
 
 #: Every part ``changed`` can name.
 PARTS = frozenset({"params", "input", "weight", "bias", "meta"})
-#: Undo steps kept: enough for a lecture, bounded so that layout changes of large inputs (which
+#: Undo steps kept: enough for a lecture, bounded so that layer changes of large inputs (which
 #: keep the old arrays) cannot grow memory without end.
 UNDO_LIMIT = 500
 
@@ -36,7 +36,7 @@ def _int_index(target: str, index: Any, length: int, *, exact: bool) -> tuple[in
     """``index`` as a tuple of ints: exactly ``length`` of them, or at most that many."""
     if not isinstance(index, Sequence) or isinstance(index, str):
         raise SessionError(f"{target}: index {index!r} must be a tuple of whole numbers")
-    if not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in index):
+    if not all(is_whole_number(i) for i in index):
         raise SessionError(f"{target}: index {tuple(index)!r} must hold whole numbers")
     out = tuple(int(i) for i in index)
     if exact and len(out) != length:
@@ -51,7 +51,7 @@ class SessionDocument(QObject):
 
     Signals: ``changed(frozenset)`` once per edit, undo or redo, naming the parts that changed
     ("params", "input", "weight", "bias", "meta"); ``cursor_changed()`` when the cursor moved
-    (also when a layout change or undo clamps it); ``modified_changed(bool)`` when the document
+    (also when a layer change or undo clamps it); ``modified_changed(bool)`` when the document
     becomes modified or saved; ``refused(str)`` when an edit asked for through ``attempt`` was
     refused.
     """
@@ -185,18 +185,18 @@ class SessionDocument(QObject):
         )
         return True
 
-    def set_layout(self, params: ConvParams, spatial: Sequence[int]) -> bool:
+    def set_layer(self, params: ConvParams, spatial: Sequence[int]) -> bool:
         """New layer settings and input size in one undo step, keeping every value that fits.
 
         Validated first: the engine's ``ConvError`` (e.g. groups that do not divide the features,
         a kernel larger than the padded input) is raised unchanged and nothing changes. Returns
-        False when the layout is the current one.
+        False when the layer is the current one.
         """
         before = self._session
         if params == before.params and tuple(spatial) == before.spatial:
             return False
         after = before.resized(params, spatial)
-        self._undo_stack.push(LayoutCommand(self, before, after))
+        self._undo_stack.push(LayerCommand(self, before, after))
         return True
 
     def set_meta(self, *, title: str | None = None, notes: str | None = None) -> bool:
