@@ -49,9 +49,9 @@ from convstudio.session import (
     with_suffix,
 )
 from convstudio.ui.files import recovery
-from convstudio.ui.shell.preferences import Preferences
 from convstudio.ui.state.binding import follow
 from convstudio.ui.state.document import SessionDocument
+from convstudio.ui.state.preferences import Preferences
 
 FILE_FILTER = "ConvStudio sessions (*.convstudio);;All files (*)"
 

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication
 from convstudio import __version__
 from convstudio.session import Session
 from convstudio.ui.shell.main_window import DEFAULT_SIZE, MainWindow
-from convstudio.ui.shell.preferences import attach_window
 from convstudio.ui.shell.welcome import first_run_session
+from convstudio.ui.state.preferences import attach_window
 from convstudio.ui.style.theme import theme_controller
 
 #: The longest a screenshot waits for the worker's first result before it gives up, in ms.

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from convstudio.session import SUFFIX, Session, SessionError, examples_dir, load_example
-from convstudio.ui.shell.preferences import Preferences
+from convstudio.ui.state.preferences import Preferences
 
 WELCOME_TITLE = "Welcome to ConvStudio"
 #: What to try first, one short line each; shown two by two so the banner stays low.

@@ -23,7 +23,8 @@ import numpy as np
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from convstudio.engine import Cancelled, ConvError, ConvParams, convolve
+from convstudio import engine
+from convstudio.engine import Cancelled, ConvError, ConvParams
 from convstudio.ui.state.document import SessionDocument
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,9 @@ def engine_compute(
     job or a closing window waits at most that long; the worker has no tiling of its own.
     """
     try:
-        return convolve(x, weight, bias, **params.settings(), cancel=cancelled)
+        # engine.convolve, not a name imported from convstudio.engine: that would read as the
+        # engine's convolve module to the import contracts.
+        return engine.convolve(x, weight, bias, **params.settings(), cancel=cancelled)
     except Cancelled:
         return None
 

@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
-from convstudio.ui.shell.preferences import THEME_CHOICES, Preferences
+from convstudio.ui.state.preferences import THEME_CHOICES, Preferences
 
 #: Effective themes (what "system" resolves to).
 THEMES: tuple[str, ...] = ("light", "dark")
