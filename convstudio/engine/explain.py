@@ -235,7 +235,8 @@ def explain_checked(
     sources = tap_sources(params, x.shape[1:], pos)
     valid = [s != ZERO for s in sources]
     grids = np.ix_(*(np.where(v, s, 0) for v, s in zip(valid, sources)))
-    values = x[features.start : features.stop][(slice(None), *grids)].astype(np.float64)
+    cells: tuple[slice | np.ndarray, ...] = (slice(None), *grids)
+    values = x[features.start : features.stop][cells].astype(np.float64)
     if not all(v.all() for v in valid):  # only in zeros mode: some taps read padding zeros
         inside = np.ones(values.shape[1:], dtype=bool)
         for d, v in enumerate(valid):

@@ -49,7 +49,9 @@ def source_maps(params: ConvParams, spatial: Sequence[int]) -> tuple[np.ndarray,
     )
 
 
-def params_for(input_shape: Sequence[int], weight_shape: Sequence[int], settings: dict[str, Any]):
+def params_for(
+    input_shape: Sequence[int], weight_shape: Sequence[int], settings: dict[str, Any]
+) -> ConvParams:
     """Validated ``ConvParams`` for arrays of these shapes and keyword settings.
 
     ``bias`` may be given as a flag; it only matters for what the caller does with the result.

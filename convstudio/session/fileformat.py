@@ -102,7 +102,7 @@ def _show(value: Any) -> str:
 def _whole(where: str, value: Any) -> int:
     if not is_whole_number(value):
         raise SessionError(f"{where}: expected a whole number, got {_show(value)}")
-    return value
+    return int(value)
 
 
 def _whole_list(where: str, value: Any) -> tuple[int, ...]:
@@ -166,7 +166,7 @@ def _check_version(version: Any) -> int:
             f"version: {version} is not a version ConvStudio knows "
             f"(it reads versions {oldest} to {VERSION})"
         )
-    return version
+    return int(version)
 
 
 def migrate(doc: dict[str, Any]) -> dict[str, Any]:
@@ -212,7 +212,7 @@ def _params(value: Any) -> ConvParams:
     bias = params["bias"]
     if not isinstance(bias, bool):
         raise SessionError(f"params.bias: expected true or false, got {_show(bias)}")
-    settings = {
+    settings: dict[str, Any] = {
         name: _whole(f"params.{name}", params[name])
         for name in ("ndim", "in_features", "out_features", "groups")
     }
@@ -364,11 +364,17 @@ def _check_early(key: str, doc: dict[str, Any]) -> None:
         _params(doc["params"])
 
 
+def _skip_space(text: str, index: int) -> int:
+    """The index of the first character at or after ``index`` that is not JSON white space."""
+    match = _SPACE.match(text, index)
+    return match.end() if match is not None else index
+
+
 def _parse_object(text: str, index: int) -> dict[str, Any]:
     """The top-level JSON object, read one field at a time (``json`` parses each value)."""
     decoder = json.JSONDecoder(object_pairs_hook=_pairs_without_duplicates)
     doc: dict[str, Any] = {}
-    index = _SPACE.match(text, index + 1).end()
+    index = _skip_space(text, index + 1)
     if text.startswith("}", index):
         index += 1
     else:
@@ -377,31 +383,31 @@ def _parse_object(text: str, index: int) -> dict[str, Any]:
                 raise json.JSONDecodeError(
                     "Expecting property name enclosed in double quotes", text, index
                 )
-            key, index = json.decoder.scanstring(text, index + 1)
-            index = _SPACE.match(text, index).end()
+            key, index = decoder.raw_decode(text, index)  # a JSON string: the field's name
+            index = _skip_space(text, index)
             if not text.startswith(":", index):
                 raise json.JSONDecodeError("Expecting ':' delimiter", text, index)
-            value, index = decoder.raw_decode(text, _SPACE.match(text, index + 1).end())
+            value, index = decoder.raw_decode(text, _skip_space(text, index + 1))
             if key in doc:
                 raise SessionError(f"the field {key!r} appears twice in one object")
             doc[key] = value
             _check_early(key, doc)
-            index = _SPACE.match(text, index).end()
+            index = _skip_space(text, index)
             if text.startswith(",", index):
-                index = _SPACE.match(text, index + 1).end()
+                index = _skip_space(text, index + 1)
             elif text.startswith("}", index):
                 index += 1
                 break
             else:
                 raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
-    index = _SPACE.match(text, index).end()
+    index = _skip_space(text, index)
     if index != len(text):
         raise json.JSONDecodeError("Extra data", text, index)
     return doc
 
 
 def _parse(text: str) -> Any:
-    start = _SPACE.match(text).end()
+    start = _skip_space(text, 0)
     if start == len(text):
         raise SessionError("the file is empty")
     try:

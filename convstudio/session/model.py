@@ -177,11 +177,12 @@ def _to_ndim(array: np.ndarray, lead: int, ndim: int) -> np.ndarray:
     spatial = array.ndim - lead
     if spatial == ndim:
         return array
-    keep = (slice(None),) * lead
+    keep: tuple[slice, ...] = (slice(None),) * lead
     if spatial == 1 and ndim == 2:
         return array[(*keep, None)]
     if spatial == 2 and ndim == 1:
-        return array[(*keep, 0)]
+        top_row: tuple[slice | int, ...] = (*keep, 0)
+        return array[top_row]
     raise SessionError(f"cannot turn a {spatial}D array into {ndim}D")
 
 
@@ -309,7 +310,8 @@ class Session:
         """``"input"``, ``"weight"`` or ``"bias"`` by name (read-only)."""
         if target not in TARGETS:
             raise SessionError(f"{target!r} is not one of {', '.join(TARGETS)}")
-        return getattr(self, target)
+        array: np.ndarray = getattr(self, target)
+        return array
 
     # -- validation ------------------------------------------------------------------------
     def validate(self) -> Session:
@@ -369,7 +371,7 @@ class Session:
                 f"shape {old.shape}: {error}"
             ) from None
         new.flags.writeable = False
-        return dataclasses.replace(self, **{target: new})
+        return self._with_named_array(target, new)
 
     def with_array(self, target: str, values: Any) -> Session:
         """A new session with the whole ``target`` array replaced (fill tools); same shape only:
@@ -381,7 +383,14 @@ class Session:
                 f"{target}: shape {new.shape} does not match the session, expected {old.shape}"
             )
         check_finite(target, new)
-        return dataclasses.replace(self, **{target: new})
+        return self._with_named_array(target, new)
+
+    def _with_named_array(self, target: str, new: np.ndarray) -> Session:
+        if target == "input":
+            return dataclasses.replace(self, input=new)
+        if target == "weight":
+            return dataclasses.replace(self, weight=new)
+        return dataclasses.replace(self, bias=new)
 
     def with_cursor(self, out_feature: int, position: Sequence[int]) -> Session:
         """A new session looking at another output cell, clamped into the output."""
@@ -392,14 +401,17 @@ class Session:
 
     def with_text(self, *, title: str | None = None, notes: str | None = None) -> Session:
         """A new session with another title and/or notes."""
-        changes = {}
         if title is not None:
             check_text("title", title)
-            changes["title"] = title
         if notes is not None:
             check_text("notes", notes)
-            changes["notes"] = notes
-        return dataclasses.replace(self, **changes) if changes else self
+        if title is None and notes is None:
+            return self
+        return dataclasses.replace(
+            self,
+            title=self.title if title is None else title,
+            notes=self.notes if notes is None else notes,
+        )
 
     def with_view(self, view: Mapping[str, Any]) -> Session:
         """A new session with other UI state (JSON data; checked so it can always be saved)."""

@@ -141,7 +141,7 @@ class RecoveryRecord:
                 path.replace(path.with_name(path.name + ".unreadable"))
 
 
-def _read_sidecar(path: Path) -> dict | None:
+def _read_sidecar(path: Path) -> dict[str, Any] | None:
     try:
         if path.stat().st_size > MAX_SIDECAR_BYTES:
             return None

@@ -11,6 +11,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from convstudio.engine import ConvParams
 from convstudio.session import Session, ViewState
 from convstudio.ui.stage.feature_card import FeatureCard
 from convstudio.ui.stage.stage import MAX_SHOWN, as_rows, symmetric_limit, window
@@ -32,7 +33,7 @@ class KernelBank(QWidget):
         self._current = 0
         self._cards: dict[tuple[int, int], FeatureCard] = {}
         self._bias_cards: dict[int, FeatureCard] = {}
-        self._key: tuple | None = None
+        self._key: tuple[ConvParams, range, range] | None = None
         self._mode = "auto"
         self._document: SessionDocument | None = None
         self._body = QWidget()
@@ -125,7 +126,8 @@ class KernelBank(QWidget):
             return False
         self._key = key
         while self._grid.count():
-            widget = self._grid.takeAt(0).widget()
+            item = self._grid.takeAt(0)
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         self._cards.clear()

@@ -494,7 +494,7 @@ class LayerSettingsPanel(QWidget):
         axes = range(nd)
         choice = self.padding_box.currentData()
         if choice == "custom":
-            padding: object = tuple(
+            padding: str | tuple[tuple[int, int], ...] = tuple(
                 (self.pad_spins[d][0].value(), self.pad_spins[d][1].value()) for d in axes
             )
         else:

@@ -96,7 +96,7 @@ class EditCellsCommand(QUndoCommand):
         self,
         document: Editable,
         target: str,
-        index: tuple,
+        index: tuple[int | slice, ...],
         old: np.ndarray,
         new: np.ndarray,
         text: str,

@@ -17,7 +17,7 @@ import logging
 import threading
 from collections.abc import Callable
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import shiboken6
@@ -254,7 +254,7 @@ class ConvolutionRunner(QObject):
     def _on_done(self, generation: int, output: object) -> None:
         if generation != self._generation or self._shut_down:
             return
-        self._output, self._output_generation = output, generation  # type: ignore[assignment]
+        self._output, self._output_generation = cast(np.ndarray, output), generation
         self._set_busy(False)
         self.result_ready.emit(generation, output)
 
