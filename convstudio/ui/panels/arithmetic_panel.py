@@ -13,6 +13,7 @@ document's cursor cell, asked for on each change).
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QUrl, Signal
@@ -179,8 +180,11 @@ class ArithmeticPanel(QWidget):
         writes the text again (it carries the palette's colours).
         """
         self._document, self._view = document, view
+        self._last_cursor_move = 0.0
+        # The trailing edge: once the cursor rests, the cell it rests on. The leading edge (a step
+        # after a pause is written out at once) is decided in _cursor_changed.
         self._explain_soon = qdebounced(
-            self._explain_cursor, timeout=round(EXPLAIN_REST_S * 1000), leading=True, parent=self
+            self._explain_cursor, timeout=round(EXPLAIN_REST_S * 1000), parent=self
         )
         document.changed.connect(self._document_changed)
         document.cursor_changed.connect(self._cursor_changed)
@@ -198,7 +202,13 @@ class ArithmeticPanel(QWidget):
             self._explain_cursor()
 
     def _cursor_changed(self) -> None:
-        self._explain_soon()
+        now = time.monotonic()
+        resting = now - self._last_cursor_move > EXPLAIN_REST_S
+        self._last_cursor_move = now
+        if resting:
+            self._explain_cursor()
+        else:
+            self._explain_soon()
 
     def _theme_changed(self, _theme: str) -> None:
         self._explain_cursor()
