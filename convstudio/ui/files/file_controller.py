@@ -499,16 +499,18 @@ class FileController(QObject):
         return None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind not in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
+        # Every event of the application passes here: the first test is a type check, which
+        # costs far less than reading event.type() (a Python enum made per event).
+        # QDragEnterEvent and QDragMoveEvent are QDropEvents too.
+        if not isinstance(event, QDropEvent):
             return False
         if not isinstance(watched, QWidget) or watched.window() is not self.window:
             return False
-        path = self.dropped_path(event)  # type: ignore[arg-type]
+        path = self.dropped_path(event)
         if path is None:
             return False
-        event.acceptProposedAction()  # type: ignore[attr-defined]
-        if kind == QEvent.Type.Drop:
+        event.acceptProposedAction()
+        if event.type() == QEvent.Type.Drop:
             # Opened after the drop returns: a modal prompt inside a drop handler would hold the
             # application the file was dragged from.
             QTimer.singleShot(0, self, lambda: self.open_path(path))
