@@ -97,11 +97,11 @@ def check_shapes(window: MainWindow, session: Session) -> None:
 
 
 def wait_arithmetic(qtbot, window: MainWindow, out_feature: int, position: tuple) -> None:
-    def follows() -> bool:
-        e = window.arithmetic.explanation
-        return e is not None and (e.out_feature, tuple(e.position)) == (out_feature, position)
-
-    qtbot.waitUntil(follows)
+    """The arithmetic of the cell, as it reads once the cursor rests (settle: without waiting
+    for the rest timer, which test_settle checks by itself)."""
+    window.settle()
+    e = window.arithmetic.explanation
+    assert e is not None and (e.out_feature, tuple(e.position)) == (out_feature, position)
 
 
 def check_step(qtbot, window: MainWindow, session: Session, o: int, position: tuple) -> None:
