@@ -40,7 +40,7 @@ def main() -> int:
         print(f"wrote {OUT / 'first-run.png'}")
         dismiss = (
             "from convstudio.ui.shell.app import application; application();"
-            "from convstudio.ui.shell.preferences import Preferences;"
+            "from convstudio.ui.state.preferences import Preferences;"
             "p = Preferences(); p.set_welcome_dismissed(True); p.sync()"
         )
         subprocess.run([sys.executable, "-c", dismiss], env=env, check=True)

@@ -9,16 +9,22 @@ semantics, a public scripting API.
 [[1.0, 3.0, 2.0]]
 """
 
-from convstudio.engine.convolve import convolve
+from convstudio.engine.convolve import convolve, pad_input
 from convstudio.engine.errors import Cancelled, ConvError
-from convstudio.engine.explain import Explanation, Term, explain
+from convstudio.engine.explain import Explanation, Term, explain, explain_checked
 from convstudio.engine.explain_transpose import (
     TransposeExplanation,
     TransposeTerm,
     explain_transpose,
 )
-from convstudio.engine.geometry import output_shape, projective_field, receptive_field
-from convstudio.engine.params import PADDING_MODES, ConvParams
+from convstudio.engine.geometry import (
+    output_shape,
+    padded_taps,
+    projective_field,
+    receptive_field,
+)
+from convstudio.engine.params import PADDING_MODES, ConvParams, resolve_padding
+from convstudio.engine.params import _is_int as is_whole_number  # the one whole-number check
 from convstudio.engine.transpose import conv_transpose
 
 __all__ = [
@@ -33,8 +39,13 @@ __all__ = [
     "conv_transpose",
     "convolve",
     "explain",
+    "explain_checked",
     "explain_transpose",
+    "is_whole_number",
     "output_shape",
+    "pad_input",
+    "padded_taps",
     "projective_field",
     "receptive_field",
+    "resolve_padding",
 ]

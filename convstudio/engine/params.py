@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 
@@ -270,6 +270,12 @@ def resolve_padding(
     return pairs
 
 
+#: The defaults as written (``stride=1``): the fields hold tuples once ``__post_init__`` has
+#: normalised them, and the typed ``__init__`` below says what a caller may pass.
+_LOOSE_ONE: Any = 1
+_LOOSE_ZERO: Any = 0
+
+
 @dataclass(frozen=True, kw_only=True)
 class ConvParams:
     """Normalised, validated settings of one layer, forward or transposed (PyTorch semantics).
@@ -292,18 +298,37 @@ class ConvParams:
     ((2, 4, 3, 3), (4, 10, 10))
     """
 
+    if TYPE_CHECKING:  # what callers may pass: the loose forms, normalised by __post_init__
+
+        def __init__(
+            self,
+            *,
+            ndim: int,
+            in_features: int,
+            out_features: int,
+            kernel_size: int | Sequence[int] | np.ndarray,
+            stride: int | Sequence[int] | np.ndarray = 1,
+            padding: int | str | Sequence[Any] | np.ndarray = 0,
+            padding_mode: str = "zeros",
+            dilation: int | Sequence[int] | np.ndarray = 1,
+            groups: int = 1,
+            bias: bool = True,
+            transposed: bool = False,
+            output_padding: int | Sequence[int] | np.ndarray = 0,
+        ) -> None: ...
+
     ndim: int
     in_features: int
     out_features: int
     kernel_size: tuple[int, ...]
-    stride: tuple[int, ...] = 1  # type: ignore[assignment]
-    padding: tuple[Pair, ...] = 0  # type: ignore[assignment]
+    stride: tuple[int, ...] = _LOOSE_ONE
+    padding: tuple[Pair, ...] = _LOOSE_ZERO
     padding_mode: str = "zeros"
-    dilation: tuple[int, ...] = 1  # type: ignore[assignment]
+    dilation: tuple[int, ...] = _LOOSE_ONE
     groups: int = 1
     bias: bool = True
     transposed: bool = False
-    output_padding: tuple[int, ...] = 0  # type: ignore[assignment]
+    output_padding: tuple[int, ...] = _LOOSE_ZERO
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

@@ -1,4 +1,7 @@
-"""The session: what the user is working on and its file format (pure Python, no Qt).
+"""The session: what the user is working on, how it is shown, and its files (pure Python, no Qt).
+
+The window imports only the names below (an import-linter contract checks it), so the modules
+behind them can change without the UI noticing.
 
 >>> from convstudio.session import Session, dumps, loads
 >>> session = Session.default()
@@ -7,22 +10,77 @@ True
 """
 
 from convstudio.session.errors import SessionError
-from convstudio.session.examples import ExampleInfo, list_examples, load_example
-from convstudio.session.fileformat import FORMAT, VERSION, dumps, load, loads, save
-from convstudio.session.model import Cursor, Session, blank_session
+from convstudio.session.examples import (
+    ExampleInfo,
+    examples_dir,
+    is_bundled,
+    list_examples,
+    load_example,
+)
+from convstudio.session.fileformat import (
+    FORMAT,
+    SUFFIX,
+    VERSION,
+    dumps,
+    load,
+    loads,
+    save,
+    with_suffix,
+)
+from convstudio.session.fills import FILL_LABELS, available_fills, fill_values
+from convstudio.session.model import TARGETS, Cursor, Session, blank_session
+from convstudio.session.notes_record import (
+    layer_record,
+    notes_layer,
+    notes_outdated,
+    outdated_text,
+    set_notes_layer,
+    with_notes_layer,
+)
+from convstudio.session.overflow import overflow_message
+from convstudio.session.recovery import (
+    RecoveryFiles,
+    RecoveryRecord,
+    orphaned_records,
+    process_identity,
+    writer_running,
+)
+from convstudio.session.view import DISPLAY_MODES, ViewState
 
 __all__ = [
+    "DISPLAY_MODES",
+    "FILL_LABELS",
     "FORMAT",
+    "SUFFIX",
+    "TARGETS",
     "VERSION",
     "Cursor",
     "ExampleInfo",
+    "RecoveryFiles",
+    "RecoveryRecord",
     "Session",
     "SessionError",
+    "ViewState",
+    "available_fills",
     "blank_session",
     "dumps",
+    "examples_dir",
+    "fill_values",
+    "is_bundled",
+    "layer_record",
     "list_examples",
     "load",
     "load_example",
     "loads",
+    "notes_layer",
+    "notes_outdated",
+    "orphaned_records",
+    "outdated_text",
+    "overflow_message",
+    "process_identity",
     "save",
+    "set_notes_layer",
+    "with_notes_layer",
+    "with_suffix",
+    "writer_running",
 ]

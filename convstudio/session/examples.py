@@ -12,10 +12,8 @@ from pathlib import Path
 
 from convstudio.resources_path import resources_dir
 from convstudio.session.errors import SessionError
-from convstudio.session.fileformat import load
+from convstudio.session.fileformat import SUFFIX, load
 from convstudio.session.model import Session
-
-EXTENSION = ".convstudio"
 
 
 @dataclass(frozen=True)
@@ -31,8 +29,17 @@ class ExampleInfo:
 
 
 def examples_dir() -> Path:
-    """The folder holding the example files (raises FileNotFoundError on a broken install)."""
-    return resources_dir() / "examples"
+    """The folder holding the example files, resolved (raises FileNotFoundError on a broken
+    install). Nothing is ever written there: files in it open as untitled copies."""
+    return (resources_dir() / "examples").resolve()
+
+
+def is_bundled(path: Path) -> bool:
+    """True for a file inside the bundled examples folder (False when there is none)."""
+    try:
+        return path.resolve().is_relative_to(examples_dir())
+    except (OSError, ValueError):  # FileNotFoundError is an OSError
+        return False
 
 
 def _summary(session: Session) -> str:
@@ -55,7 +62,7 @@ def list_examples() -> list[ExampleInfo]:
     except FileNotFoundError:
         return []
     infos = []
-    for path in sorted(folder.glob("*" + EXTENSION)):
+    for path in sorted(folder.glob("*" + SUFFIX)):
         try:
             session = load(path)
         except SessionError as error:
@@ -67,11 +74,11 @@ def list_examples() -> list[ExampleInfo]:
 
 def load_example(name: str) -> Session:
     """The example called ``name`` (``"04-conv2d-padding"``, with or without the extension)."""
-    stem = name.removesuffix(EXTENSION)
+    stem = name.removesuffix(SUFFIX)
     if not stem or "/" in stem or "\\" in stem or stem.startswith("."):
         raise SessionError(f"{name!r} is not the name of an example")
     try:
-        path = examples_dir() / (stem + EXTENSION)
+        path = examples_dir() / (stem + SUFFIX)
     except FileNotFoundError as error:
         raise SessionError(str(error)) from None
     if not path.is_file():

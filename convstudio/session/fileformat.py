@@ -14,26 +14,26 @@ then renamed over the target, so a save that fails leaves the old file exactly a
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from convstudio.engine import is_whole_number
 from convstudio.engine.errors import ConvError
 from convstudio.engine.params import FIELD_NAMES, ConvParams
 from convstudio.session import limits
+from convstudio.session.atomic import write_atomic
 from convstudio.session.errors import SessionError
 from convstudio.session.model import (
     Cursor,
     Session,
-    check_layout,
+    check_shapes,
     check_text,
     check_view,
     index_text,
@@ -54,6 +54,8 @@ __all__ = [
     "save",
 ]
 
+#: The session file's suffix (File > Save As appends it when missing; drops and lists look for it).
+SUFFIX = ".convstudio"
 FORMAT = "convstudio-session"
 VERSION = 1
 
@@ -98,18 +100,14 @@ def _show(value: Any) -> str:
     return type(value).__name__
 
 
-def _is_whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _whole(where: str, value: Any) -> int:
-    if not _is_whole(value):
+    if not is_whole_number(value):
         raise SessionError(f"{where}: expected a whole number, got {_show(value)}")
-    return value
+    return int(value)
 
 
 def _whole_list(where: str, value: Any) -> tuple[int, ...]:
-    if not isinstance(value, list) or not all(_is_whole(v) for v in value):
+    if not isinstance(value, list) or not all(is_whole_number(v) for v in value):
         shown = _show(value) if not isinstance(value, list) else json.dumps(value)[:40]
         raise SessionError(f"{where}: expected a list of whole numbers, got {shown}")
     return tuple(value)
@@ -154,7 +152,7 @@ def _check_format(value: Any) -> None:
 
 def _check_version(version: Any) -> int:
     """A version this ConvStudio reads: the current one, or one the migrations start from."""
-    if not _is_whole(version):
+    if not is_whole_number(version):
         raise SessionError(f"version: expected a whole number, got {_show(version)}")
     if version > VERSION:
         raise SessionError(
@@ -169,7 +167,7 @@ def _check_version(version: Any) -> int:
             f"version: {version} is not a version ConvStudio knows "
             f"(it reads versions {oldest} to {VERSION})"
         )
-    return version
+    return int(version)
 
 
 def migrate(doc: dict[str, Any]) -> dict[str, Any]:
@@ -203,7 +201,7 @@ def _params(value: Any) -> ConvParams:
     _no_unknown("params", params, FIELD_NAMES)
     padding = params["padding"]
     if not isinstance(padding, list) or not all(
-        isinstance(p, list) and len(p) == 2 and all(_is_whole(v) for v in p) for p in padding
+        isinstance(p, list) and len(p) == 2 and all(is_whole_number(v) for v in p) for p in padding
     ):
         raise SessionError(
             "params.padding: expected one [before, after] pair of whole numbers per dimension, "
@@ -215,7 +213,7 @@ def _params(value: Any) -> ConvParams:
     bias = params["bias"]
     if not isinstance(bias, bool):
         raise SessionError(f"params.bias: expected true or false, got {_show(bias)}")
-    settings = {
+    settings: dict[str, Any] = {
         name: _whole(f"params.{name}", params[name])
         for name in ("ndim", "in_features", "out_features", "groups")
     }
@@ -344,14 +342,23 @@ def from_document(doc: Any) -> Session:
         "weight": _declared_shape("weight", doc["weight"], ndim + 2, str(params.weight_shape)),
         "bias": _declared_shape("bias", doc["bias"], 1, str(params.bias_shape)),
     }
-    check_layout(params, shapes["input"], shapes["weight"], shapes["bias"])
+    check_shapes(params, shapes["input"], shapes["weight"], shapes["bias"])
     title = _text("title", doc.get("title", ""))
     notes = _text("notes", doc.get("notes", ""))
     view = _object("view", doc.get("view", {}))
     check_view(view)
     cursor = _cursor(doc["cursor"], ndim) if "cursor" in doc else Cursor()
     arrays = {name: _build(name, doc[name], shape) for name, shape in shapes.items()}
-    session = Session(params=params, cursor=cursor, title=title, notes=notes, view=view, **arrays)
+    session = Session(
+        params=params,
+        input=arrays["input"],
+        weight=arrays["weight"],
+        bias=arrays["bias"],
+        cursor=cursor,
+        title=title,
+        notes=notes,
+        view=view,
+    )
     return session.clamp_cursor().validate()
 
 
@@ -369,11 +376,17 @@ def _check_early(key: str, doc: dict[str, Any]) -> None:
         _params(doc["params"])
 
 
+def _skip_space(text: str, index: int) -> int:
+    """The index of the first character at or after ``index`` that is not JSON white space."""
+    match = _SPACE.match(text, index)
+    return match.end() if match is not None else index
+
+
 def _parse_object(text: str, index: int) -> dict[str, Any]:
     """The top-level JSON object, read one field at a time (``json`` parses each value)."""
     decoder = json.JSONDecoder(object_pairs_hook=_pairs_without_duplicates)
     doc: dict[str, Any] = {}
-    index = _SPACE.match(text, index + 1).end()
+    index = _skip_space(text, index + 1)
     if text.startswith("}", index):
         index += 1
     else:
@@ -382,31 +395,31 @@ def _parse_object(text: str, index: int) -> dict[str, Any]:
                 raise json.JSONDecodeError(
                     "Expecting property name enclosed in double quotes", text, index
                 )
-            key, index = json.decoder.scanstring(text, index + 1)
-            index = _SPACE.match(text, index).end()
+            key, index = decoder.raw_decode(text, index)  # a JSON string: the field's name
+            index = _skip_space(text, index)
             if not text.startswith(":", index):
                 raise json.JSONDecodeError("Expecting ':' delimiter", text, index)
-            value, index = decoder.raw_decode(text, _SPACE.match(text, index + 1).end())
+            value, index = decoder.raw_decode(text, _skip_space(text, index + 1))
             if key in doc:
                 raise SessionError(f"the field {key!r} appears twice in one object")
             doc[key] = value
             _check_early(key, doc)
-            index = _SPACE.match(text, index).end()
+            index = _skip_space(text, index)
             if text.startswith(",", index):
-                index = _SPACE.match(text, index + 1).end()
+                index = _skip_space(text, index + 1)
             elif text.startswith("}", index):
                 index += 1
                 break
             else:
                 raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
-    index = _SPACE.match(text, index).end()
+    index = _skip_space(text, index)
     if index != len(text):
         raise json.JSONDecodeError("Extra data", text, index)
     return doc
 
 
 def _parse(text: str) -> Any:
-    start = _SPACE.match(text).end()
+    start = _skip_space(text, 0)
     if start == len(text):
         raise SessionError("the file is empty")
     try:
@@ -574,24 +587,9 @@ def dumps(session: Session) -> str:
     return "\n".join(lines)
 
 
-def _umask() -> int:
-    with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (best effort: not every system can open a folder)."""
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+def with_suffix(path: str) -> str:
+    """``path`` with ``SUFFIX`` appended unless it already ends with it (in any case)."""
+    return path if path.lower().endswith(SUFFIX) else path + SUFFIX
 
 
 def save(session: Session, path: str | os.PathLike[str]) -> None:
@@ -618,24 +616,7 @@ def save(session: Session, path: str | os.PathLike[str]) -> None:
         where = Path(os.path.realpath(where))
     if where.is_dir():
         raise SessionError(f"cannot save {where}: it is a folder", path=where)
-    temporary: str | None = None
     try:
-        try:
-            mode = stat.S_IMODE(os.stat(where).st_mode)
-        except (FileNotFoundError, NotADirectoryError):
-            mode = 0o666 & ~_umask()
-        fd, temporary = tempfile.mkstemp(prefix=f".{where.name}.", suffix=".tmp", dir=where.parent)
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, where)
-        temporary = None
-        _fsync_folder(where.parent)
+        write_atomic(where, data)
     except OSError as error:
         raise SessionError(f"cannot save {where}: {error.strerror or error}", path=where) from error
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)

@@ -111,6 +111,9 @@ def fill_values(
         centre = tuple((k - 1) // 2 for k in kernel)
         for o in range(params.out_features):
             full[(o, o % params.in_per_group, *centre)] = 1.0
-        return full[index].reshape(shape)
+        region: np.ndarray = full[index].reshape(shape)
+        return region
     named = _NAMED_2D.get(kind, _NAMED_1D.get(kind))
+    if named is None:
+        raise SessionError(f"fill: {kind!r} is not one of {', '.join(FILL_KINDS)}")
     return np.broadcast_to(named, shape).copy()

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from convstudio.engine.params import ConvParams
-from convstudio.session.examples import EXTENSION, examples_dir
-from convstudio.session.fileformat import dumps, save
+from convstudio.session.examples import examples_dir
+from convstudio.session.fileformat import SUFFIX, dumps, save
 from convstudio.session.model import Session
 
 
@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     folder: Path = args.folder or examples_dir()
     differ = []
     for name, build in EXAMPLES.items():
-        path = folder / (name + EXTENSION)
+        path = folder / (name + SUFFIX)
         if args.check:
             text = dumps(build())
             if not path.is_file() or path.read_text(encoding="utf-8") != text:
@@ -304,8 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             save(build(), path)
             print(path)
-    known = {name + EXTENSION for name in EXAMPLES}
-    for path in sorted(folder.glob("*" + EXTENSION)):
+    known = {name + SUFFIX for name in EXAMPLES}
+    for path in sorted(folder.glob("*" + SUFFIX)):
         if path.name not in known:
             print(f"{path}: not made by this script; add it to EXAMPLES", file=sys.stderr)
             differ.append(path)

@@ -1,7 +1,7 @@
 """The session: the layer a user is working on (settings, numbers, cursor, title, notes, view).
 
 A ``Session`` is immutable. Its three arrays are float64, C-ordered and read-only; every change
-(an edited cell, a pasted block, a fill, a new layout, a cursor move) returns a new ``Session``
+(an edited cell, a pasted block, a fill, new settings, a cursor move) returns a new ``Session``
 through a ``with_*`` method or ``resized``, which copy only the array that changes. That is what
 lets the window hand the current session to the worker thread without a lock, keep the previous
 session for undo, and compare against the saved one to show the modified marker.
@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from convstudio.engine import is_whole_number
 from convstudio.engine.convolve import convolve_checked
 from convstudio.engine.errors import ConvError
 from convstudio.engine.params import ConvParams
@@ -30,10 +31,6 @@ TARGETS = ("input", "weight", "bias")
 #: How deeply the free-form view state may nest (dicts and lists); deeper is refused, so that
 #: writing and reading it again can never hit Python's recursion limit.
 MAX_VIEW_DEPTH = 32
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def index_text(name: str, index: Sequence[int]) -> str:
@@ -52,7 +49,7 @@ def engine_message(field_name: str, error: ConvError) -> str:
     return text if text.startswith(field_name) else f"{field_name}: {text}"
 
 
-def check_layout(
+def check_shapes(
     params: ConvParams,
     input_shape: Sequence[int],
     weight_shape: Sequence[int],
@@ -203,11 +200,12 @@ def _to_ndim(array: np.ndarray, lead: int, ndim: int) -> np.ndarray:
     spatial = array.ndim - lead
     if spatial == ndim:
         return array
-    keep = (slice(None),) * lead
+    keep: tuple[slice, ...] = (slice(None),) * lead
     if spatial == 1 and ndim == 2:
         return array[(*keep, None)]
     if spatial == 2 and ndim == 1:
-        return array[(*keep, 0)]
+        top_row: tuple[slice | int, ...] = (*keep, 0)
+        return array[top_row]
     raise SessionError(f"cannot turn a {spatial}D array into {ndim}D")
 
 
@@ -223,13 +221,13 @@ class Cursor:
     position: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
-        if not _is_int(self.out_feature):
+        if not is_whole_number(self.out_feature):
             raise SessionError(f"cursor: out_feature={self.out_feature!r} must be a whole number")
         position = self.position
         if (
             not isinstance(position, (tuple, list))
             or len(position) > 2
-            or not all(_is_int(p) for p in position)
+            or not all(is_whole_number(p) for p in position)
         ):
             raise SessionError(f"cursor: position={position!r} must be one or two whole numbers")
         object.__setattr__(self, "out_feature", int(self.out_feature))
@@ -313,7 +311,7 @@ class Session:
 
     @property
     def output_shape(self) -> tuple[int, ...]:
-        """``(out_features, *out_spatial)``; raises SessionError when the layout is invalid."""
+        """``(out_features, *out_spatial)``; raises SessionError for settings that do not fit."""
         try:
             return self.params.output_shape(self.input.shape)
         except ConvError as error:
@@ -325,14 +323,21 @@ class Session:
         return self.bias if self.params.bias else None
 
     def compute_output(self) -> np.ndarray:
-        """The layer's output for a valid session (the window runs this in its worker thread)."""
+        """The layer's output for a valid session, computed at once on the calling thread.
+
+        For scripts, tests and the example generator. The window does not call it: its worker
+        thread runs the engine's cancellable ``convolve`` on the session's arrays, so that a
+        newer edit or closing the window can stop a long computation
+        (``convstudio.ui.state.worker``).
+        """
         return convolve_checked(self.input, self.weight, self.effective_bias, self.params)
 
     def array(self, target: str) -> np.ndarray:
         """``"input"``, ``"weight"`` or ``"bias"`` by name (read-only)."""
         if target not in TARGETS:
             raise SessionError(f"{target!r} is not one of {', '.join(TARGETS)}")
-        return getattr(self, target)
+        array: np.ndarray = getattr(self, target)
+        return array
 
     # -- validation ------------------------------------------------------------------------
     def validate(self) -> Session:
@@ -341,7 +346,7 @@ class Session:
         Shapes agree with params and the limits (the engine's own input check included), every
         value is finite, the cursor lies inside the output, title/notes/view can be written.
         """
-        check_layout(self.params, self.input.shape, self.weight.shape, self.bias.shape)
+        check_shapes(self.params, self.input.shape, self.weight.shape, self.bias.shape)
         for name in TARGETS:
             check_finite(name, getattr(self, name))
         out_shape = self.params.output_shape_unchecked(self.input.shape)
@@ -392,7 +397,7 @@ class Session:
                 f"shape {old.shape}: {error}"
             ) from None
         new.flags.writeable = False
-        return dataclasses.replace(self, **{target: new})
+        return self._with_named_array(target, new)
 
     def with_array(self, target: str, values: Any) -> Session:
         """A new session with the whole ``target`` array replaced (fill tools); same shape only:
@@ -404,7 +409,14 @@ class Session:
                 f"{target}: shape {new.shape} does not match the session, expected {old.shape}"
             )
         check_finite(target, new)
-        return dataclasses.replace(self, **{target: new})
+        return self._with_named_array(target, new)
+
+    def _with_named_array(self, target: str, new: np.ndarray) -> Session:
+        if target == "input":
+            return dataclasses.replace(self, input=new)
+        if target == "weight":
+            return dataclasses.replace(self, weight=new)
+        return dataclasses.replace(self, bias=new)
 
     def with_cursor(self, out_feature: int, position: Sequence[int]) -> Session:
         """A new session looking at another output cell, clamped into the output."""
@@ -415,14 +427,17 @@ class Session:
 
     def with_text(self, *, title: str | None = None, notes: str | None = None) -> Session:
         """A new session with another title and/or notes."""
-        changes = {}
         if title is not None:
             check_text("title", title)
-            changes["title"] = title
         if notes is not None:
             check_text("notes", notes)
-            changes["notes"] = notes
-        return dataclasses.replace(self, **changes) if changes else self
+        if title is None and notes is None:
+            return self
+        return dataclasses.replace(
+            self,
+            title=self.title if title is None else title,
+            notes=self.notes if notes is None else notes,
+        )
 
     def with_view(self, view: Mapping[str, Any]) -> Session:
         """A new session with other UI state (JSON data; checked so it can always be saved)."""
@@ -464,7 +479,7 @@ class Session:
         """
         if not isinstance(params, ConvParams):
             raise SessionError(f"params: expected ConvParams, got {type(params).__name__}")
-        if not isinstance(spatial, Sequence) or not all(_is_int(n) for n in spatial):
+        if not isinstance(spatial, Sequence) or not all(is_whole_number(n) for n in spatial):
             raise ConvError(f"input size {spatial!r} must be whole numbers")
         shape = (params.in_features, *(int(n) for n in spatial))
         limits.check_layer(params, shape)
@@ -521,7 +536,7 @@ def blank_session(
 
     Raises the engine's ``ConvError`` when the settings cannot convolve an input of this size.
     """
-    if not isinstance(spatial, Sequence) or not all(_is_int(n) for n in spatial):
+    if not isinstance(spatial, Sequence) or not all(is_whole_number(n) for n in spatial):
         raise ConvError(f"input size {spatial!r} must be whole numbers")
     shape = (params.in_features, *(int(n) for n in spatial))
     params.check_input_shape(shape)

@@ -10,7 +10,7 @@ import pytest
 from convstudio.engine.params import ConvParams
 from convstudio.session import fileformat
 from convstudio.session.model import Session
-from convstudio.session.notes_layer import (
+from convstudio.session.notes_record import (
     NOTES_LAYER_KEY,
     notes_outdated,
     outdated_text,

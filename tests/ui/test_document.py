@@ -140,7 +140,7 @@ def test_set_layout_keeps_values_and_undo_restores_shape_and_values(document):
     original = document.session
     spy = Spy(document)
     params = original.params.replace(in_features=3, out_features=2, kernel_size=(3, 2))
-    assert document.set_layout(params, (4, 6))
+    assert document.set_layer(params, (4, 6))
     new = document.session
     assert new.params == params
     assert new.input.shape == (3, 4, 6)
@@ -159,19 +159,19 @@ def test_set_layout_keeps_values_and_undo_restores_shape_and_values(document):
 def test_bias_switch_keeps_arrays_and_names_only_params(document):
     spy = Spy(document)
     params = document.session.params.replace(bias=False)
-    assert document.set_layout(params, document.session.spatial)
+    assert document.set_layer(params, document.session.spatial)
     assert spy.changes == [frozenset({"params"})]
-    assert not document.set_layout(params, document.session.spatial)  # same layout again
+    assert not document.set_layer(params, document.session.spatial)  # same layout again
 
 
 def test_invalid_layout_raises_the_engine_error_and_changes_nothing(document):
     before = document.session
     spy = Spy(document)
     with pytest.raises(ConvError, match="groups=4 does not divide in_features=2"):
-        document.set_layout(before.params.replace(groups=4), before.spatial)
+        document.set_layer(before.params.replace(groups=4), before.spatial)
     params = ConvParams(ndim=2, in_features=2, out_features=3, kernel_size=7)
     with pytest.raises(ConvError, match="larger than the padded input"):
-        document.set_layout(params, (5, 5))
+        document.set_layer(params, (5, 5))
     assert document.session is before
     assert document.undo_stack.count() == 0
     assert spy.changes == []
@@ -180,7 +180,7 @@ def test_invalid_layout_raises_the_engine_error_and_changes_nothing(document):
 def test_layout_change_clamps_the_cursor_and_undo_clamps_it_back(document):
     document.set_cursor(2, (4, 4))
     spy = Spy(document)
-    document.set_layout(document.session.params.replace(out_features=2), (3, 3))
+    document.set_layer(document.session.params.replace(out_features=2), (3, 3))
     assert document.session.cursor.out_feature == 1
     assert document.session.cursor.position == (2, 2)
     assert spy.cursor_moves == 1
@@ -286,7 +286,7 @@ def test_fills_that_do_not_apply_are_refused(document):
         document.fill("weight", None, "emboss")
     with pytest.raises(SessionError, match="outside"):
         document.fill("weight", (3, 0), "ones")
-    document.set_layout(before.params.replace(kernel_size=5, padding=2), before.spatial)
+    document.set_layer(before.params.replace(kernel_size=5, padding=2), before.spatial)
     with pytest.raises(SessionError, match="kernels are 5x5"):
         document.fill("weight", (0, 0), "sobel_x")
     assert document.undo_stack.count() == 1

@@ -71,18 +71,15 @@ def close_quietly(window: MainWindow) -> None:
 
 
 @pytest.fixture
-def window(qtbot, dialogs, tmp_path, monkeypatch):
+def window(make_window, dialogs, tmp_path, monkeypatch):
     """A shown window that asks before closing, as a launched one does.
 
-    Not given to ``qtbot.addWidget``: pytest-qt closes those before fixtures are torn down, and
-    that close would ask about unsaved changes with nobody left to answer.
+    Made by ``make_window``, not given to ``qtbot.addWidget``: pytest-qt closes those before
+    fixtures are torn down, and that close would ask about unsaved changes with nobody left to
+    answer; ``make_window`` closes it without asking and deletes it.
     """
     monkeypatch.setenv("CONVSTUDIO_DATA_DIR", str(tmp_path / "data"))
-    window = MainWindow()
-    window.show()
-    window.files.guard_close = True
-    yield window
-    close_quietly(window)
+    return make_window(guard_close=True)
 
 
 def session_file(folder: Path, name: str, value: float = 1.0) -> Path:
@@ -155,7 +152,7 @@ def test_save_then_reopen_gives_the_same_values_cursor_and_view(qtbot, window, d
     edit(window, -3.5)
     window.document.set_cells("weight", (2, 1, 0, 2), 0.1)
     window.document.set_cursor(2, (3, 4))
-    window.set_display_mode("colours")
+    window.mode_actions["colours"].trigger()  # View > Colour map
     dialogs.save_paths.append(str(tmp_path / "mine"))
     window.files.save_action.trigger()
     assert dialogs.save_dialogs == 1
@@ -172,6 +169,7 @@ def test_save_then_reopen_gives_the_same_values_cursor_and_view(qtbot, window, d
         np.testing.assert_array_equal(a.array(name), b.array(name))
     assert b.cursor == a.cursor and b.cursor.out_feature == 2 and b.cursor.position == (3, 4)
     assert b.params == a.params
+    assert other.view.display_mode == "colours"
     assert other.mode_actions["colours"].isChecked()
 
 

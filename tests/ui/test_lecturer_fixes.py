@@ -154,7 +154,7 @@ def test_the_window_starts_and_opens_files_with_the_keyboard_on_the_stage(qtbot,
 
 def test_an_example_opens_at_its_top_left(qtbot, window):
     window.resize(900, 600)
-    scroll = window.stage.scroll
+    scroll = window.stage.scroll_area
     bars = (scroll.verticalScrollBar(), scroll.horizontalScrollBar())
     qtbot.waitUntil(lambda: all(bar.maximum() > 0 for bar in bars))
     for bar in bars:
@@ -517,7 +517,7 @@ def test_an_output_not_computed_yet_is_blank_not_marked(qtbot, window, monkeypat
     monkeypatch.setattr(window.runner, "request", lambda session: None)  # the result never comes
     params = window.document.session.params
     with qtbot.waitSignal(window.document.changed):
-        window.document.set_layout(params.replace(out_features=2), (6, 6))
+        window.document.set_layer(params.replace(out_features=2), (6, 6))
     shown = window.stage.output_card(0).grid
     model = shown.active_view().model()
     assert model.data(model.index(0, 0)) == ""

@@ -24,7 +24,7 @@ from convstudio.ui.grids.numbers import format_exact
 from convstudio.ui.panels.arithmetic_panel import number, operand
 from convstudio.ui.shell import main_window as main_window_module
 from convstudio.ui.shell.main_window import MainWindow
-from convstudio.ui.state.worker import ConvolutionRunner, convolve_in_tiles
+from convstudio.ui.state.worker import ConvolutionRunner, engine_compute
 from tests.ui.test_worker import GatedCompute
 from tests.ui.window_driver import (
     as_grid_cell,
@@ -55,17 +55,15 @@ def window(qtbot):
 
 
 def wait_arithmetic(qtbot, window: MainWindow) -> None:
-    """The arithmetic follows the cursor once it rests: wait until it shows the cursor's cell."""
+    """The arithmetic follows the cursor once it rests: settle it (as a rest would) and check it
+    shows the cursor's cell. The rest timer itself is test_settle's."""
     cursor = window.document.session.cursor
-
-    def shows_cursor() -> bool:
-        e = window.arithmetic.explanation
-        return e is not None and (e.out_feature, e.position) == (
-            cursor.out_feature,
-            tuple(cursor.position),
-        )
-
-    qtbot.waitUntil(shows_cursor)
+    window.settle()
+    e = window.arithmetic.explanation
+    assert e is not None and (e.out_feature, e.position) == (
+        cursor.out_feature,
+        tuple(cursor.position),
+    )
 
 
 def shown_output(window: MainWindow) -> np.ndarray:
@@ -495,7 +493,7 @@ class HeldCompute:
             self.hold.clear()
             self.held.set()
             self.release.wait(30)
-        out = convolve_in_tiles(x, weight, bias, params, lambda: False)
+        out = engine_compute(x, weight, bias, params, lambda: False)
         self.finished.append((x, out))
         return out
 
@@ -520,7 +518,7 @@ def test_a_slow_job_superseded_by_a_newer_edit_shows_only_the_newer_result(qtbot
     enter_value(qtbot, window, grid, 3, 3, "20")
     qtbot.waitUntil(compute.held.is_set)
     stale = window.document.session
-    assert window.busy.isVisible(), "the busy indicator shows while the job runs"
+    assert window.status.busy.isVisible(), "the busy indicator shows while the job runs"
     enter_value(qtbot, window, grid, 2, 2, "-30")
     assert not window.output_is_current()
     compute.release.set()
@@ -536,7 +534,7 @@ def test_a_slow_job_superseded_by_a_newer_edit_shows_only_the_newer_result(qtbot
     assert len(shown) == 1, "only the newest result reaches the grids"
     np.testing.assert_allclose(shown[0], final_output, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(shown_output(window), final_output, rtol=1e-12, atol=1e-12)
-    qtbot.waitUntil(lambda: not window.busy.isVisible())
+    qtbot.waitUntil(lambda: not window.status.busy.isVisible())
     close_window(qtbot, window)
 
 
@@ -550,7 +548,7 @@ class BigJobsAtAGate:
 
     def __call__(self, x, weight, bias, params, cancelled):
         if x.size <= 1_000:
-            return convolve_in_tiles(x, weight, bias, params, cancelled)
+            return engine_compute(x, weight, bias, params, cancelled)
         return self.gated(x, weight, bias, params, cancelled)
 
 
@@ -562,14 +560,14 @@ def test_closing_while_a_big_job_runs_stops_the_thread(qtbot, monkeypatch):
     window = show_window(qtbot)
     old_output = window.output
     params = window.document.session.params.replace(in_features=3, out_features=4)
-    window.document.set_layout(params, (20, 20))  # held at the gate: as long as the test needs
+    window.document.set_layer(params, (20, 20))  # held at the gate: as long as the test needs
     try:
         qtbot.waitUntil(compute.gated.started.is_set)
         assert window.runner.busy
         close_window(qtbot, window)
     finally:
         compute.gated.gate.set()  # never leave the worker waiting, even when the test fails
-    assert window.runner.thread.isFinished()
+    assert window.runner.worker_thread.isFinished()
     assert compute.gated.gave_up == 1, "the running job was not abandoned when the window closed"
     assert window.output is old_output  # nothing arrived after the close
     assert not window.runner.busy
@@ -581,7 +579,7 @@ def test_closing_while_a_big_job_runs_stops_the_thread(qtbot, monkeypatch):
 def test_many_grouped_features_show_a_window_that_follows_the_cursor(qtbot, window):
     params = ConvParams(ndim=2, in_features=16, out_features=20, kernel_size=3, padding=1, groups=4)
     with qtbot.waitSignal(window.document.changed):
-        window.document.set_layout(params, (5, 5))
+        window.document.set_layer(params, (5, 5))
     qtbot.waitUntil(window.output_is_current)
     # Output feature 15 is in group 3 (outputs 15-19), which reads input features 12-15.
     for _ in range(15):

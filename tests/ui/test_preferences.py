@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from convstudio.ui.files.recovery import DATA_DIR_ENV
 from convstudio.ui.shell.app import open_window
 from convstudio.ui.shell.main_window import MainWindow
-from convstudio.ui.shell.preferences import (
+from convstudio.ui.state.preferences import (
     MAX_RECENT_FILES,
     SETTINGS_DIR_ENV,
     SETTINGS_FILE,

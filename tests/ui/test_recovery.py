@@ -23,9 +23,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from convstudio.session import fileformat
+from convstudio.session import recovery as store
 from convstudio.session.model import Session
+from convstudio.session.recovery import orphaned_records, writer_running
 from convstudio.ui.files import recovery
-from convstudio.ui.files.recovery import Autosaver, orphaned_records, writer_running
+from convstudio.ui.files.recovery import Autosaver
 
 
 class FakeDocument:
@@ -74,10 +76,10 @@ def dead_pid() -> int:
 def write_sidecar(folder: Path, stem: str, **fields) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     data = {
-        "format": recovery.SIDECAR_FORMAT,
+        "format": store.SIDECAR_FORMAT,
         "version": 1,
         "pid": os.getpid(),
-        "identity": recovery.process_identity(os.getpid()),
+        "identity": store.process_identity(os.getpid()),
         "session": stem + ".convstudio",
         "original": None,
         "title": "t",
@@ -141,7 +143,7 @@ def test_a_write_that_finishes_after_remove_leaves_nothing(saver, document, monk
         release.wait(10)
         real_save(session, path)
 
-    monkeypatch.setattr(recovery.fileformat, "save", slow_save)
+    monkeypatch.setattr(store.fileformat, "save", slow_save)
     document.edit(3.0)
     saver.mark_changed()
     saver.tick()
@@ -201,7 +203,7 @@ def test_only_files_of_writers_that_are_gone_are_offered(folder):
     records = orphaned_records(folder)
     names = [record.session_path.name for record in records]
     expected = ["autosave-gone.convstudio"]
-    if recovery.process_identity(os.getpid()) is not None:
+    if store.process_identity(os.getpid()) is not None:
         expected.append("autosave-recycled.convstudio")  # newest first: written=1.0 is older
     assert names == expected
     assert records[0].title == "lost work"
@@ -215,7 +217,7 @@ def test_only_files_of_writers_that_are_gone_are_offered(folder):
 def test_a_running_process_counts_as_running_until_it_is_killed():
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        identity = recovery.process_identity(child.pid)
+        identity = store.process_identity(child.pid)
         assert writer_running(child.pid, identity)
         child.kill()
         if sys.platform != "win32":
@@ -287,7 +289,7 @@ def close_quietly(window) -> None:
     window.deleteLater()
 
 
-def leave_orphan(folder: Path, session: Session, original: Path | None) -> recovery.RecoveryRecord:
+def leave_orphan(folder: Path, session: Session, original: Path | None) -> store.RecoveryRecord:
     """Recovery files as a ConvStudio that was killed leaves them."""
     stem = "autosave-1-dead"
     (folder / "recovery").mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,7 @@ def padded_input(session: Session) -> np.ndarray:
     return np.pad(x, pads, mode=NP_PAD_MODES[params.padding_mode])
 
 
-def check_layout(window: MainWindow, session: Session) -> None:
+def check_shapes(window: MainWindow, session: Session) -> None:
     """One grid per input and output feature; padding drawn as ghost cells holding its values."""
     params = session.params
     stage = window.stage
@@ -97,11 +97,11 @@ def check_layout(window: MainWindow, session: Session) -> None:
 
 
 def wait_arithmetic(qtbot, window: MainWindow, out_feature: int, position: tuple) -> None:
-    def follows() -> bool:
-        e = window.arithmetic.explanation
-        return e is not None and (e.out_feature, tuple(e.position)) == (out_feature, position)
-
-    qtbot.waitUntil(follows)
+    """The arithmetic of the cell, as it reads once the cursor rests (settle: without waiting
+    for the rest timer, which test_settle checks by itself)."""
+    window.settle()
+    e = window.arithmetic.explanation
+    assert e is not None and (e.out_feature, tuple(e.position)) == (out_feature, position)
 
 
 def check_step(qtbot, window: MainWindow, session: Session, o: int, position: tuple) -> None:
@@ -187,7 +187,7 @@ def test_scrubbing_every_output_cell_of_the_example(qtbot, example: ExampleInfo)
     window = show_window(qtbot)
     session = open_example(qtbot, window, example)
     params = session.params
-    check_layout(window, session)
+    check_shapes(window, session)
     out_shape = session.output_shape[1:]
     positions = output_positions(out_shape)
     scrub = window.scrub

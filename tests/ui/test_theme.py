@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from convstudio.ui.grids.numbers_view import NumbersView
 from convstudio.ui.shell.main_window import MainWindow
-from convstudio.ui.shell.preferences import Preferences
+from convstudio.ui.state.preferences import Preferences
 from convstudio.ui.style import theme as theme_module
 from convstudio.ui.style.palette import role_color, theme_of
 from convstudio.ui.style.theme import dark_palette, light_palette, theme_controller

@@ -9,8 +9,8 @@ from convstudio.session.model import Session
 from convstudio.ui.files.recovery import DATA_DIR_ENV
 from convstudio.ui.shell.app import open_window
 from convstudio.ui.shell.main_window import MainWindow
-from convstudio.ui.shell.preferences import Preferences
 from convstudio.ui.shell.welcome import WELCOME_TITLE, first_run_session
+from convstudio.ui.state.preferences import Preferences
 
 
 def _window(qtbot) -> MainWindow:

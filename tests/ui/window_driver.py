@@ -37,7 +37,7 @@ def close_window(qtbot, window: MainWindow) -> None:
     """Close as the user does; the engine thread must be finished afterwards."""
     window.close()
     qtbot.waitUntil(lambda: not window.isVisible())
-    assert window.runner.thread.isFinished(), "closing the window stops the engine thread"
+    assert window.runner.worker_thread.isFinished(), "closing the window stops the engine thread"
 
 
 def session_output(session: Session) -> np.ndarray:

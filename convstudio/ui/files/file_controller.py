@@ -11,6 +11,12 @@ Every dialog goes through a Qt static call (``QMessageBox.question/warning/infor
 ``QFileDialog.getOpenFileName/getSaveFileName``) or ``recovery.ask_restore``, so tests answer them
 by monkeypatching and the suite never blocks on a modal box.
 
+The controller subscribes itself: it follows the document (autosave, the name shown in the title)
+and the view state (saved with the session: ``session_for_saving`` folds it into the copy that
+is written, the document itself is not touched), and announces what the window shows: its
+``name_changed`` (the title's file name) and ``message`` (the status bar). It knows the window
+only as the ``QWidget`` its dialogs belong to.
+
 A window made by ``MainWindow()`` alone (screenshots, tests of other parts) neither asks on close
 nor autosaves: ``launch()`` turns both on, and ``convstudio.ui.shell.app.run`` calls it. That
 keeps a closing test window from hanging on a prompt nobody answers, and keeps other tests from
@@ -24,54 +30,32 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
 
-from convstudio.session import fileformat
-from convstudio.session.errors import SessionError
-from convstudio.session.model import Session, blank_session
+from convstudio import session as store
+from convstudio.session import (
+    SUFFIX,
+    ExampleInfo,
+    Session,
+    SessionError,
+    ViewState,
+    blank_session,
+    is_bundled,
+    orphaned_records,
+    with_suffix,
+)
 from convstudio.ui.files import recovery
-from convstudio.ui.shell.preferences import Preferences
+from convstudio.ui.state.binding import follow
+from convstudio.ui.state.document import SessionDocument
+from convstudio.ui.state.preferences import Preferences
 
-if TYPE_CHECKING:
-    from convstudio.ui.shell.main_window import MainWindow
-
-#: The session file suffix, appended by Save As when missing.
-SUFFIX = ".convstudio"
 FILE_FILTER = "ConvStudio sessions (*.convstudio);;All files (*)"
-#: The view state a session file carries (``session.view``) and the window restores.
-VIEW_DISPLAY_MODE = "display_mode"
 
 _Button = QMessageBox.StandardButton
-
-
-def examples_dir() -> Path | None:
-    """The folder of the bundled examples (never written to), or None if it cannot be found."""
-    from convstudio.resources_path import resources_dir
-
-    try:
-        return (resources_dir() / "examples").resolve()
-    except (FileNotFoundError, OSError):
-        return None
-
-
-def is_bundled(path: Path) -> bool:
-    """True for a file inside the bundled examples folder: it opens as an untitled copy."""
-    folder = examples_dir()
-    if folder is None:
-        return False
-    try:
-        return path.resolve().is_relative_to(folder)
-    except (OSError, ValueError):
-        return False
-
-
-def with_suffix(path: str) -> str:
-    """``path`` with ``.convstudio`` appended unless it already ends with it (any case)."""
-    return path if path.lower().endswith(SUFFIX) else path + SUFFIX
 
 
 def menu_text(text: str) -> str:
@@ -97,17 +81,25 @@ def _busy() -> Iterator[None]:
 
 
 class FileController(QObject):
-    """The File menu and everything about files for one ``MainWindow``.
+    """The File menu (filled into ``menu``) and everything about files for one window.
 
     Public: ``path``, ``display_name()``, ``new_session()``, ``open_dialog()``, ``open_path()``,
     ``open_example()``, ``save()``, ``save_as()``, ``save_to()``, ``revert()``,
     ``confirm_close()``, ``launch()``, ``offer_recovery()``, ``autosaver``, and the actions.
+    Signals: ``name_changed(str)`` with ``display_name()`` whenever it changes; ``message(str)``
+    for the status bar.
     """
 
-    def __init__(self, window: MainWindow) -> None:
+    name_changed = Signal(str)
+    message = Signal(str)
+
+    def __init__(
+        self, document: SessionDocument, view: ViewState, window: QWidget, menu: QMenu
+    ) -> None:
         super().__init__(window)
         self.window = window
-        self.document = window.document
+        self.document = document
+        self.view = view
         self.path: Path | None = None
         #: Ask Save / Discard / Cancel on close (turned on by ``launch``).
         self.guard_close = False
@@ -117,10 +109,11 @@ class FileController(QObject):
             self.document.is_modified,
             parent=self,
         )
-        self.autosaver.failed.connect(self.window.show_message)
-        self.document.changed.connect(lambda *_: self.autosaver.mark_changed())
-        self.document.cursor_changed.connect(lambda *_: self.autosaver.mark_changed())
-        self._build_menu(window.file_menu)
+        self.autosaver.failed.connect(self.message)
+        document.changed.connect(self._document_changed)
+        document.cursor_changed.connect(self.autosaver.mark_changed)
+        follow(view.events.display_mode, self, self.autosaver.mark_changed)
+        self._build_menu(menu)
         window.setAcceptDrops(True)
         app = QApplication.instance()
         if app is not None:
@@ -129,7 +122,18 @@ class FileController(QObject):
             app.installEventFilter(self)
 
     # -- the menu ---------------------------------------------------------------------------------
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+    def _document_changed(self, parts: frozenset[str]) -> None:
+        self.autosaver.mark_changed()
+        if "meta" in parts and self.path is None:
+            self.name_changed.emit(self.display_name())  # untitled work is named by its title
+
+    def _action(
+        self,
+        text: str,
+        slot: Any,
+        shortcut: QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
+    ) -> QAction:
         action = QAction(text, self.window)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -197,15 +201,13 @@ class FileController(QObject):
         menu.setEnabled(bool(files))
 
     def _populate_examples(self) -> None:
-        from convstudio.session import examples
-
         menu = self.examples_menu
         menu.clear()
         try:
-            found = examples.list_examples()
+            found = store.list_examples()
         except (OSError, SessionError) as error:
             found = []
-            self.window.show_message(f"The bundled examples could not be listed: {error}")
+            self.message.emit(f"The bundled examples could not be listed: {error}")
         for example in found:
             action = menu.addAction(menu_text(example.title))
             action.setStatusTip(f"Open an untitled copy of the example “{example.title}”")
@@ -221,30 +223,14 @@ class FileController(QObject):
 
     def _refresh(self) -> None:
         self._update_actions()
-        self.window._update_title()
+        self.name_changed.emit(self.display_name())
 
     # -- view state -------------------------------------------------------------------------------
-    def view_state(self) -> dict:
-        """The window's state worth keeping in the file: the display mode (the cursor, and so the
-        current kernel, is part of the session itself)."""
-        state = dict(self.document.session.view)
-        for mode, action in self.window.mode_actions.items():
-            if action.isChecked():
-                state[VIEW_DISPLAY_MODE] = mode
-        return state
-
     def session_for_saving(self) -> Session:
-        """The document's session with the window's view state folded into ``view`` (through
-        ``document.set_view``, which is not a modification)."""
-        state = self.view_state()
-        if state != self.document.session.view:
-            self.document.set_view(state)
-        return self.document.session
-
-    def _apply_view(self, session: Session) -> None:
-        mode = session.view.get(VIEW_DISPLAY_MODE)
-        if isinstance(mode, str) and mode in self.window.mode_actions:
-            self.window.set_display_mode(mode)
+        """What a save writes: the document's session with the view state's saved fields (the
+        display mode) in its ``view`` object. A copy: the document is not changed by saving."""
+        session = self.document.session
+        return session.with_view(self.view.saved(session.view))
 
     # -- prompts ----------------------------------------------------------------------------------
     def maybe_save(self, doing: str) -> bool:
@@ -333,7 +319,7 @@ class FileController(QObject):
         Preferences().set_recent_files([])
         self._populate_recent()
 
-    def open_example(self, example) -> bool:
+    def open_example(self, example: ExampleInfo) -> bool:
         """Open an untitled copy of a bundled example (Save asks for a file name)."""
         session = self._load(Path(example.path))
         if session is None:
@@ -347,7 +333,7 @@ class FileController(QObject):
         """The session in ``path``, or None after telling the user why it cannot be opened."""
         try:
             with _busy():
-                return fileformat.load(path)
+                return store.load(path)
         except SessionError as error:
             self._error(
                 "Could not open the file",
@@ -359,8 +345,7 @@ class FileController(QObject):
         """Make ``session`` the current work, bound to ``path``."""
         self.path = path
         self.document.replace_session(session, clean=clean)
-        self._apply_view(session)
-        self.window.stage.show_start()  # its top left, the keyboard on the stage
+        self.view.restore(session.view)
         self.autosaver.mark_changed()
         self._refresh()
 
@@ -419,7 +404,7 @@ class FileController(QObject):
             return False
         try:
             with _busy():
-                fileformat.save(self.session_for_saving(), path)
+                store.save(self.session_for_saving(), path)
         except SessionError as error:
             self._error("Could not save", f"The session was not saved.\n\n{error}")
             return False
@@ -428,7 +413,7 @@ class FileController(QObject):
         self.autosaver.remove()
         self._remember(path)
         self._refresh()
-        self.window.show_message(f"Saved {path}")
+        self.message.emit(f"Saved {path}")
         return True
 
     def revert(self) -> bool:
@@ -478,7 +463,7 @@ class FileController(QObject):
         Restore opens it as modified work, bound to the file it belonged to; Discard deletes it.
         Older ones are offered at the next launch. An unreadable one is shown and set aside.
         """
-        records = recovery.orphaned_records(self.autosaver.folder)
+        records = orphaned_records(self.autosaver.folder)
         if not records:
             return False
         record = records[0]
@@ -514,16 +499,18 @@ class FileController(QObject):
         return None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind not in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
+        # Every event of the application passes here: the first test is a type check, which
+        # costs far less than reading event.type() (a Python enum made per event).
+        # QDragEnterEvent and QDragMoveEvent are QDropEvents too.
+        if not isinstance(event, QDropEvent):
             return False
         if not isinstance(watched, QWidget) or watched.window() is not self.window:
             return False
-        path = self.dropped_path(event)  # type: ignore[arg-type]
+        path = self.dropped_path(event)
         if path is None:
             return False
-        event.acceptProposedAction()  # type: ignore[attr-defined]
-        if kind == QEvent.Type.Drop:
+        event.acceptProposedAction()
+        if event.type() == QEvent.Type.Drop:
             # Opened after the drop returns: a modal prompt inside a drop handler would hold the
             # application the file was dragged from.
             QTimer.singleShot(0, self, lambda: self.open_path(path))

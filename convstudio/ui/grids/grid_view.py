@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QRect, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from convstudio.ui.grids.cell_view import CellView
 from convstudio.ui.grids.highlights import HighlightLayer, make_layer
 from convstudio.ui.grids.model import GridModel, normalise_padding
 from convstudio.ui.grids.numbers import (
@@ -67,7 +68,7 @@ class GridView(QWidget):
         self.setFocusProxy(self._numbers)
         self.set_editable(editable)
 
-    def _connect(self, view) -> None:
+    def _connect(self, view: CellView) -> None:
         view.commit_requested.connect(self._commit_text)
         view.key_action.connect(self._key_action)
         view.cell_clicked.connect(self.cell_clicked)
@@ -296,7 +297,7 @@ class GridView(QWidget):
         top_left = view.viewport().mapTo(self, rect.topLeft())
         return QRect(top_left, rect.size())
 
-    def active_view(self) -> QWidget:
+    def active_view(self) -> CellView:
         """The widget showing the grid now (the table, or the colour map)."""
         return self._numbers if self._mode == "numbers" else self._ensure_colours()
 

@@ -2,15 +2,18 @@
 
 One line per input feature (``in 0:  1·0.5 + 2·(−1) + 0·0.25 = 3.5``), then the partial sums,
 the bias and the total, so that a student can check the number by hand. The text is rich text
-in a ``QTextBrowser``: every term is an anchor, so hovering one names it (``term_hovered``) and
-the window lights its input cell and kernel cell. Big layers (hundreds of terms) are elided with
-counts, never dropped silently: every partial sum stays on screen and the numbers still add up.
-Nothing is computed here: the panel shows an ``Explanation`` from the engine.
+in a ``QTextBrowser``: every term is an anchor, so hovering one names it (``term_hovered``, kept
+in the view state's ``hover``) and the stage lights its input cell and kernel cell. Big layers
+(hundreds of terms) are elided with counts, never dropped silently: every partial sum stays on
+screen and the numbers still add up.
+Nothing is computed here: the panel shows an ``Explanation`` from the engine (``bind``: of the
+document's cursor cell, asked for on each change).
 """
 
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QUrl, Signal
@@ -26,11 +29,21 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import qdebounced
 
-from convstudio.engine.explain import Explanation, Term
-from convstudio.engine.params import ConvParams
+from convstudio.engine import ConvParams, Explanation, Term, explain_checked
+from convstudio.session import ViewState
 from convstudio.ui.grids.numbers import MINUS, format_compact
+from convstudio.ui.state.document import SessionDocument
 from convstudio.ui.style.palette import highlight_fill, role_color, theme_of
+from convstudio.ui.style.theme import theme_controller
+
+#: While the cursor moves faster than this (seconds between steps), the text waits until the
+#: cursor rests for as long, then shows the cell the cursor rests on: laying out the text costs
+#: more than moving the highlights, and nobody reads arithmetic that fast.
+EXPLAIN_REST_S = 0.04
+#: The document parts whose change makes a new explanation (the title and notes do not).
+_VALUE_PARTS = frozenset({"params", "input", "weight", "bias"})
 
 #: Terms shown per input feature before the line is elided ("… + 16 more").
 TERMS_PER_LINE = 9
@@ -154,7 +167,69 @@ class ArithmeticPanel(QWidget):
         self.browser.viewport().installEventFilter(self._watcher)
         self.browser.highlighted.connect(self._link_highlighted)
         self.every_term.toggled.connect(lambda _on: self._render())
+        self._document: SessionDocument | None = None
+        self._view: ViewState | None = None
         self.clear("No output cell to explain yet.")
+
+    # -- following the document ------------------------------------------------------------------
+    def bind(self, document: SessionDocument, view: ViewState) -> None:
+        """Explain the document's cursor cell from now on, and put the hovered term in ``view``.
+
+        A change of values or settings is explained at once; cursor steps through the rest rule
+        (``EXPLAIN_REST_S``: at once after a pause, else once the scrubbing rests); a new theme
+        writes the text again (it carries the palette's colours).
+        """
+        self._document, self._view = document, view
+        self._last_cursor_move = 0.0
+        # The trailing edge: once the cursor rests, the cell it rests on. The leading edge (a step
+        # after a pause is written out at once) is decided in _cursor_changed.
+        self._explain_soon = qdebounced(
+            self._explain_cursor, timeout=round(EXPLAIN_REST_S * 1000), parent=self
+        )
+        document.changed.connect(self._document_changed)
+        document.cursor_changed.connect(self._cursor_changed)
+        theme_controller().theme_changed.connect(self._theme_changed)
+        self.term_hovered.connect(self._hover_changed)
+        self._explain_cursor()
+
+    def settle(self) -> None:
+        """Explain at once a cursor cell that waits for the scrubbing to rest (a screenshot)."""
+        if self._document is not None:
+            self._explain_soon.flush(restart_timer=False)
+
+    def _document_changed(self, parts: frozenset[str]) -> None:
+        if parts & _VALUE_PARTS:
+            self._explain_cursor()
+
+    def _cursor_changed(self) -> None:
+        now = time.monotonic()
+        resting = now - self._last_cursor_move > EXPLAIN_REST_S
+        self._last_cursor_move = now
+        if resting:
+            self._explain_cursor()
+        else:
+            self._explain_soon()
+
+    def _theme_changed(self, _theme: str) -> None:
+        self._explain_cursor()
+
+    def _hover_changed(self, term: Term | None) -> None:
+        if self._view is not None:
+            self._view.hover = term
+
+    def _explain_cursor(self) -> None:
+        document = self._document
+        if document is None:
+            return
+        self._explain_soon.cancel()
+        session = document.session
+        cursor = session.cursor
+        bias = session.bias if session.params.bias else None
+        # The session's arrays are checked when they are made: only the cell is checked here.
+        explanation = explain_checked(
+            session.input, session.weight, bias, session.params, cursor.out_feature, cursor.position
+        )
+        self.show_explanation(explanation, session.params)
 
     # -- public --------------------------------------------------------------------------------
     def show_explanation(self, explanation: Explanation, params: ConvParams) -> None:

@@ -11,9 +11,12 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from convstudio.session.model import Session
+from convstudio.engine import ConvParams
+from convstudio.session import Session, ViewState
 from convstudio.ui.stage.feature_card import FeatureCard
 from convstudio.ui.stage.stage import MAX_SHOWN, as_rows, symmetric_limit, window
+from convstudio.ui.state.binding import follow
+from convstudio.ui.state.document import SessionDocument
 
 
 class KernelBank(QWidget):
@@ -30,8 +33,9 @@ class KernelBank(QWidget):
         self._current = 0
         self._cards: dict[tuple[int, int], FeatureCard] = {}
         self._bias_cards: dict[int, FeatureCard] = {}
-        self._key: tuple | None = None
+        self._key: tuple[ConvParams, range, range] | None = None
         self._mode = "auto"
+        self._document: SessionDocument | None = None
         self._body = QWidget()
         self._grid = QGridLayout(self._body)
         self._grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -43,6 +47,40 @@ class KernelBank(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
+
+    def bind(self, document: SessionDocument, view: ViewState) -> None:
+        """Show the document's kernels and biases and frame its cursor's kernel from now on;
+        edits and row clicks go to the document, the display mode comes from ``view``."""
+        self._document = document
+        document.changed.connect(self._document_changed)
+        document.cursor_changed.connect(self._cursor_changed)
+        self.weight_edited.connect(self._weight_edited)
+        self.bias_edited.connect(self._bias_edited)
+        self.feature_selected.connect(self._feature_selected)
+        self.message.connect(document.refuse)
+        follow(view.events.display_mode, self, self.set_display_mode)
+        self.set_display_mode(view.display_mode)
+        self.set_session(document.session)
+
+    def _document_changed(self, parts: frozenset[str]) -> None:
+        if self._document is not None and parts & {"params", "weight", "bias"}:
+            self.set_session(self._document.session)
+
+    def _cursor_changed(self) -> None:
+        if self._document is not None:
+            self.set_current(self._document.session.cursor.out_feature)
+
+    def _weight_edited(self, index: tuple[int, ...], block: np.ndarray) -> None:
+        if self._document is not None:
+            self._document.attempt(self._document.set_cells, "weight", index, block)
+
+    def _bias_edited(self, index: tuple[int, ...], block: np.ndarray) -> None:
+        if self._document is not None:
+            self._document.attempt(self._document.set_cells, "bias", index, block)
+
+    def _feature_selected(self, out_feature: int) -> None:
+        if self._document is not None:
+            self._document.set_cursor(out_feature, self._document.session.cursor.position)
 
     def set_session(self, session: Session) -> None:
         """Show changed kernels or biases; the current kernel is the session's cursor feature."""
@@ -88,7 +126,8 @@ class KernelBank(QWidget):
             return False
         self._key = key
         while self._grid.count():
-            widget = self._grid.takeAt(0).widget()
+            item = self._grid.takeAt(0)
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         self._cards.clear()

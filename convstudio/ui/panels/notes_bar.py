@@ -20,6 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from convstudio.session import outdated_text
+from convstudio.ui.state.document import SessionDocument
+
 
 class NotesDialog(QDialog):
     """Edit the session's title and notes."""
@@ -79,6 +82,27 @@ class NotesBar(QWidget):
         layout.addWidget(self.edit_button)
         self._title = ""
         self._notes = ""
+        self._document: SessionDocument | None = None
+
+    def bind(self, document: SessionDocument) -> None:
+        """Show the document's title and notes from now on; edits become undoable steps."""
+        self._document = document
+        document.changed.connect(self._document_changed)
+        self.meta_edited.connect(self._meta_edited)
+        self._document_changed(frozenset({"params", "meta"}))
+
+    def _document_changed(self, parts: frozenset[str]) -> None:
+        if self._document is None:
+            return
+        session = self._document.session
+        if "meta" in parts:
+            self.set_meta(session.title, session.notes)
+        if parts & {"params", "meta"}:  # a new layer, or new notes, may (un)date the notes
+            self.set_outdated(outdated_text(session))
+
+    def _meta_edited(self, title: str, notes: str) -> None:
+        if self._document is not None:
+            self._document.attempt(self._document.set_meta, title=title, notes=notes)
 
     def set_meta(self, title: str, notes: str) -> None:
         self._title, self._notes = title, notes

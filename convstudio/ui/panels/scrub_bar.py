@@ -13,7 +13,11 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
+from convstudio.session import ViewState
+from convstudio.ui.state.binding import follow
+from convstudio.ui.state.document import PARTS, SessionDocument
 from convstudio.ui.style.media_icons import media_icon, slider_style
 
 #: Milliseconds between two steps while playing: slow enough to read the arithmetic.
@@ -39,8 +43,9 @@ def index_to_position(index: int, shape: tuple[int, ...]) -> tuple[int, ...]:
 class ScrubBar(QWidget):
     """Output feature selector, position slider, step buttons and play.
 
-    The bar never changes the cursor itself: it asks (``cursor_requested``) and the window answers
-    with ``set_cursor``, so the document stays the one place the cursor lives.
+    The bar never changes the cursor itself: it asks (``cursor_requested``) and, once bound
+    (``bind``), the document moves it and the bar shows it through ``set_cursor``, so the document
+    stays the one place the cursor lives. Playing is the view state's ``playing``.
     """
 
     cursor_requested = Signal(int, tuple)
@@ -110,30 +115,55 @@ class ScrubBar(QWidget):
         self.prev_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
         self.play_button.toggled.connect(self.set_playing)
+        self._document: SessionDocument | None = None
+        self._view: ViewState | None = None
+
+    def bind(self, document: SessionDocument, view: ViewState) -> None:
+        """Follow the document's layer and cursor and ask it to move the cursor; play and stop
+        with the view state's ``playing`` (which the bar's own play button sets)."""
+        self._document, self._view = document, view
+        document.changed.connect(self._document_changed)
+        document.cursor_changed.connect(self._cursor_changed)
+        self.cursor_requested.connect(self._request_cursor)
+        follow(view.events.playing, self, self.set_playing)
+        self._document_changed(PARTS)
+
+    def _document_changed(self, parts: frozenset[str]) -> None:
+        if self._document is None:
+            return
+        session = self._document.session
+        if "params" in parts:
+            out_shape = session.params.output_shape_unchecked(session.input.shape)
+            self.set_range(session.params.out_features, out_shape[1:])
+        if parts & {"params", "input", "weight", "bias"}:
+            self._cursor_changed()
+
+    def _cursor_changed(self) -> None:
+        if self._document is not None:
+            cursor = self._document.session.cursor
+            self.set_cursor(cursor.out_feature, cursor.position)
+
+    def _request_cursor(self, out_feature: int, position: tuple[int, ...]) -> None:
+        if self._document is not None:
+            self._document.set_cursor(out_feature, position)
 
     # -- what the window tells the bar ---------------------------------------------------------
     def set_range(self, out_features: int, out_shape: tuple[int, ...]) -> None:
         """Adopt a new layer: the number of output features and the output's spatial shape."""
         self._out_features = out_features
         self._shape = tuple(out_shape)
-        blockers = [self.feature_box.blockSignals(True), self.slider.blockSignals(True)]
-        self.feature_box.setRange(0, out_features - 1)
-        self.slider.setRange(0, prod(self._shape) - 1)
-        self.feature_box.blockSignals(blockers[0])
-        self.slider.blockSignals(blockers[1])
+        with signals_blocked(self.feature_box), signals_blocked(self.slider):
+            self.feature_box.setRange(0, out_features - 1)
+            self.slider.setRange(0, prod(self._shape) - 1)
         self._update_label()
 
     def set_cursor(self, out_feature: int, position: tuple[int, ...]) -> None:
         """Show the document's cursor without asking for it again."""
         self._feature = out_feature
         self._position = tuple(position)
-        for widget, value in (
-            (self.feature_box, out_feature),
-            (self.slider, position_to_index(self._position, self._shape)),
-        ):
-            blocked = widget.blockSignals(True)
-            widget.setValue(value)
-            widget.blockSignals(blocked)
+        with signals_blocked(self.feature_box), signals_blocked(self.slider):
+            self.feature_box.setValue(out_feature)
+            self.slider.setValue(position_to_index(self._position, self._shape))
         self._update_label()
 
     # -- stepping ------------------------------------------------------------------------------
@@ -164,6 +194,8 @@ class ScrubBar(QWidget):
         else:
             self._timer.stop()
         self._update_play_icon()
+        if self._view is not None:
+            self._view.playing = playing  # the Play action follows it
 
     def is_playing(self) -> bool:
         return self._timer.isActive()

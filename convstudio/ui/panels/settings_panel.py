@@ -2,21 +2,22 @@
 
 Why it asks rather than acts: the panel never touches the session. When the user settles on a
 combination the engine accepts (``ConvParams`` and ``check_input_shape``, the same rules the engine
-and the file loader use) it emits ``layout_requested(params, spatial)`` and the window turns that
-into one undoable step. A combination the engine refuses is refused in place: the control that
-caused it gets a red frame, the engine's message is shown, nothing is emitted, and Escape or
-"Revert" brings back the last valid settings. The padding *choice* (valid, same, full, custom) is
-panel state: the session stores only ``(before, after)`` pairs, so the panel remembers that the user
-asked for 'same' and re-resolves it when the kernel size or dilation changes. A session that
-replaces the current one (open, new, an example) reads its choice afresh from its own padding, so a
-choice never carries over from one file to the next. The "Keep H = W" lock is panel state too: on
-for square layers when a session opens, it makes typing one axis of the kernel size, stride,
-dilation or padding set the other.
+and the file loader use) it emits ``layer_requested(params, spatial)``, which ``bind`` turns
+into one undoable step on the document. A combination the engine refuses is refused in place:
+the control that caused it gets a red frame, the engine's message is shown, nothing is emitted,
+and Escape or "Revert" brings back the last valid settings. The padding *choice* (valid, same,
+full, custom) is panel state: the session stores only ``(before, after)`` pairs, so the panel
+remembers that the user asked for 'same' and re-resolves it when the kernel size or dilation
+changes. A session that replaces the current one (open, new, an example) reads its choice afresh
+from its own padding, so a choice never carries over from one file to the next. The "Keep H = W"
+lock is panel state too: on for square layers when a session opens, it makes typing one axis of
+the kernel size, stride, dilation or padding set the other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -32,9 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from convstudio.engine.errors import ConvError
-from convstudio.engine.params import PADDING_MODES, ConvParams, resolve_padding
+from convstudio.engine import PADDING_MODES, ConvError, ConvParams, resolve_padding
 from convstudio.session import limits
+from convstudio.ui.state.document import SessionDocument
 
 PADDING_CHOICES = ("valid", "same", "full", "custom")
 
@@ -88,13 +89,13 @@ def is_square(params: ConvParams) -> bool:
 
 
 class LayerSettingsPanel(QWidget):
-    """Shows and edits the layer's settings; asks for a new layout only when the engine accepts it.
+    """Shows and edits the layer's settings; asks for a new layer only when the engine accepts it.
 
-    Signal ``layout_requested(ConvParams, tuple)``: the user settled on valid settings that differ
-    from the current ones. ``set_layout(params, spatial)`` shows settings without emitting.
+    Signal ``layer_requested(ConvParams, tuple)``: the user settled on valid settings that differ
+    from the current ones. ``set_layer(params, spatial)`` shows settings without emitting.
     """
 
-    layout_requested = Signal(object, object)
+    layer_requested = Signal(object, object)
     #: The user committed an accepted entry with Enter: the keyboard can go back to the stage, so
     #: that a stray arrow key does not change the setting again.
     editing_done = Signal()
@@ -109,9 +110,10 @@ class LayerSettingsPanel(QWidget):
         self._choice = "valid"
         self._error = ""
         self._invalid: QWidget | None = None
+        self._document: SessionDocument | None = None
         self._build()
         self._connect()
-        self.set_layout(self._params, self._spatial, fresh=True)
+        self.set_layer(self._params, self._spatial, fresh=True)
 
     # -- construction ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -222,7 +224,7 @@ class LayerSettingsPanel(QWidget):
         self.message_label.setWordWrap(True)
         self.message_label.setStyleSheet("color: #d32f2f;")
         self.message_label.setToolTip(
-            "Why the engine refuses these settings; the grids keep the last valid layout"
+            "Why the engine refuses these settings; the grids keep the last valid settings"
         )
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.revert_button = QPushButton("Revert")
@@ -328,7 +330,7 @@ class LayerSettingsPanel(QWidget):
         """The engine's message for the refused settings on screen, or '' when they are valid."""
         return self._error
 
-    def set_layout(
+    def set_layer(
         self,
         params: ConvParams,
         spatial: Sequence[int],
@@ -353,9 +355,50 @@ class LayerSettingsPanel(QWidget):
 
     def revert(self) -> None:
         """Bring back the last valid settings (after a refused edit)."""
-        self.set_layout(self._params, self._spatial, self._choice)
+        self.set_layer(self._params, self._spatial, self._choice)
+
+    def bind(self, document: SessionDocument) -> None:
+        """Show the document's layer from now on and ask it for the layers the user settles on.
+
+        A layer the document refuses is announced through its ``refused`` signal and the panel
+        goes back to the document's layer.
+        """
+        self._document = document
+        document.changed.connect(self._document_changed)
+        self.layer_requested.connect(self._layer_requested)
+        self._document_changed(frozenset({"params"}))
+
+    def _document_changed(self, parts: frozenset[str]) -> None:
+        if "params" in parts and self._document is not None:
+            session = self._document.session
+            # A change that also names "meta" replaced the whole session (open, new, an example):
+            # its padding choice and lock are read afresh, never carried over from the last file.
+            self.set_layer(session.params, session.spatial, fresh="meta" in parts)
+
+    def _layer_requested(self, params: ConvParams, spatial: tuple[int, ...]) -> None:
+        document = self._document
+        if document is None:
+            return
+        try:
+            document.set_layer(params, spatial)
+        except ConvError as error:
+            document.refuse(str(error))
+            self.set_layer(document.session.params, document.session.spatial)
 
     # -- showing ---------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _updating_controls(self) -> Iterator[None]:
+        """Set controls from code: their change signals do not count as the user's edits.
+
+        A context manager, so that the flag is cleared even when an exception passes through
+        (a stuck flag would ignore every later edit), and restored, not cleared, when nested.
+        """
+        outer, self._updating = self._updating, True
+        try:
+            yield
+        finally:
+            self._updating = outer
+
     def _infer_choice(
         self, params: ConvParams, preferred: str | None, *, remembered: bool = True
     ) -> str:
@@ -376,8 +419,7 @@ class LayerSettingsPanel(QWidget):
         return next(c for c in PADDING_CHOICES if matches(c))
 
     def _show(self, params: ConvParams, spatial: tuple[int, ...]) -> None:
-        self._updating = True
-        try:
+        with self._updating_controls():
             nd = params.ndim
             self.ndim_box.setCurrentIndex(self.ndim_box.findData(nd))
             for d in range(nd):
@@ -398,8 +440,6 @@ class LayerSettingsPanel(QWidget):
             self.bias_box.setChecked(params.bias)
             self._show_axes(nd)
             self.formula_label.setText("\n".join(output_formula(params, spatial)))
-        finally:
-            self._updating = False
 
     def _show_axes(self, nd: int) -> None:
         for widget in self._dim1_widgets:
@@ -453,13 +493,12 @@ class LayerSettingsPanel(QWidget):
         nd = self.ndim_box.currentData()
         if nd == 2:
             # A 1D layer becoming 2D: start square, from the one axis it had.
-            self._updating = True
-            for spins in (self.size_spins, self.kernel_spins, self.stride_spins):
-                spins[1].setValue(spins[0].value())
-            self.dilation_spins[1].setValue(self.dilation_spins[0].value())
-            for side in (0, 1):
-                self.pad_spins[1][side].setValue(self.pad_spins[0][side].value())
-            self._updating = False
+            with self._updating_controls():
+                for spins in (self.size_spins, self.kernel_spins, self.stride_spins):
+                    spins[1].setValue(spins[0].value())
+                self.dilation_spins[1].setValue(self.dilation_spins[0].value())
+                for side in (0, 1):
+                    self.pad_spins[1][side].setValue(self.pad_spins[0][side].value())
             self._set_lock(True)
         for spin in self.size_spins:
             spin.setMaximum(limits.max_size(nd))
@@ -476,15 +515,14 @@ class LayerSettingsPanel(QWidget):
         if self._updating:
             return
         spin = self.pad_spins[dim][side]
-        self._updating = True
-        if self.symmetric_box.isChecked():
-            self.pad_spins[dim][1 - side].setValue(spin.value())
-        if self._locked():
-            for s in (0, 1):
-                self.pad_spins[1 - dim][s].setValue(self.pad_spins[dim][s].value())
-        self._choice = "custom"
-        self.padding_box.setCurrentIndex(PADDING_CHOICES.index("custom"))
-        self._updating = False
+        with self._updating_controls():
+            if self.symmetric_box.isChecked():
+                self.pad_spins[dim][1 - side].setValue(spin.value())
+            if self._locked():
+                for s in (0, 1):
+                    self.pad_spins[1 - dim][s].setValue(self.pad_spins[dim][s].value())
+            self._choice = "custom"
+            self.padding_box.setCurrentIndex(PADDING_CHOICES.index("custom"))
         self._changed(spin)
 
     def _choice_changed(self) -> None:
@@ -505,32 +543,29 @@ class LayerSettingsPanel(QWidget):
         """With the lock on, typing one axis of a setting sets the other to the same value."""
         if self._updating or not self._locked():
             return
-        self._updating = True
-        group[1 - axis].setValue(group[axis].value())
-        self._updating = False
+        with self._updating_controls():
+            group[1 - axis].setValue(group[axis].value())
 
     def _lock_toggled(self, on: bool) -> None:
         if self._updating or not on or self.ndim_box.currentData() != 2:
             return
         # Locking makes the width follow the height.
-        self._updating = True
-        for group in (self.kernel_spins, self.stride_spins, self.dilation_spins):
-            group[1].setValue(group[0].value())
-        for side in (0, 1):
-            self.pad_spins[1][side].setValue(self.pad_spins[0][side].value())
-        self._updating = False
+        with self._updating_controls():
+            for group in (self.kernel_spins, self.stride_spins, self.dilation_spins):
+                group[1].setValue(group[0].value())
+            for side in (0, 1):
+                self.pad_spins[1][side].setValue(self.pad_spins[0][side].value())
         self._changed(self.lock_box)
 
     def _symmetric_toggled(self, on: bool) -> None:
         if self._updating or not on:
             return
         # Locking makes each axis symmetric by its larger side.
-        self._updating = True
-        for pair in self.pad_spins:
-            larger = max(pair[0].value(), pair[1].value())
-            pair[0].setValue(larger)
-            pair[1].setValue(larger)
-        self._updating = False
+        with self._updating_controls():
+            for pair in self.pad_spins:
+                larger = max(pair[0].value(), pair[1].value())
+                pair[0].setValue(larger)
+                pair[1].setValue(larger)
         if self.padding_box.currentData() == "custom":
             self._changed(self.symmetric_box)
 
@@ -540,7 +575,7 @@ class LayerSettingsPanel(QWidget):
         axes = range(nd)
         choice = self.padding_box.currentData()
         if choice == "custom":
-            padding: object = tuple(
+            padding: str | tuple[tuple[int, int], ...] = tuple(
                 (self.pad_spins[d][0].value(), self.pad_spins[d][1].value()) for d in axes
             )
         else:
@@ -573,13 +608,12 @@ class LayerSettingsPanel(QWidget):
         self._clear_error()
         self._choice = self.padding_box.currentData()
         # Show the resolved padding ('same' and 'full' follow the kernel) and the new formula.
-        self._updating = True
-        for d in range(params.ndim):
-            self.pad_spins[d][0].setValue(params.padding[d][0])
-            self.pad_spins[d][1].setValue(params.padding[d][1])
-        self._updating = False
+        with self._updating_controls():
+            for d in range(params.ndim):
+                self.pad_spins[d][0].setValue(params.padding[d][0])
+                self.pad_spins[d][1].setValue(params.padding[d][1])
         self.formula_label.setText("\n".join(output_formula(params, spatial)))
         if (params, spatial) == (self._params, self._spatial):
             return
         self._params, self._spatial = params, spatial
-        self.layout_requested.emit(params, spatial)
+        self.layer_requested.emit(params, spatial)

@@ -1,2 +1,2 @@
-"""The application shell: the QApplication, the main window with its menus, help, first-run tips
-and preferences."""
+"""The application shell: the QApplication, the main window with its menus, help and first-run
+tips."""

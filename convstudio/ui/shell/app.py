@@ -10,10 +10,10 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from convstudio import __version__
-from convstudio.session.model import Session
+from convstudio.session import Session
 from convstudio.ui.shell.main_window import DEFAULT_SIZE, MainWindow
-from convstudio.ui.shell.preferences import attach_window
 from convstudio.ui.shell.welcome import first_run_session
+from convstudio.ui.state.preferences import attach_window
 from convstudio.ui.style.theme import theme_controller
 
 #: The longest a screenshot waits for the worker's first result before it gives up, in ms.
@@ -48,7 +48,7 @@ def load_session(path: str | None) -> Session:
     example on a first run, else the built-in example), so a screenshot shows what people see."""
     if path is None:
         return first_run_session() or Session.default()
-    from convstudio.session.fileformat import load
+    from convstudio.session import load
 
     return load(path)
 

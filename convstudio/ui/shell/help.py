@@ -100,7 +100,7 @@ def collect_shortcuts(window: QMainWindow) -> list[ShortcutEntry]:
     def walk(menu: QMenu, where: str) -> None:
         for action in menu.actions():
             sub = action.menu()
-            if sub is not None:
+            if isinstance(sub, QMenu):
                 seen.add(id(action))
                 walk(sub, f"{where} > {_plain(sub.title())}")
             else:
@@ -108,7 +108,7 @@ def collect_shortcuts(window: QMainWindow) -> list[ShortcutEntry]:
 
     for action in window.menuBar().actions():
         menu = action.menu()
-        if menu is not None:
+        if isinstance(menu, QMenu):
             walk(menu, _plain(menu.title()))
     for action in window.findChildren(QAction):
         if action.isVisible():
@@ -159,10 +159,12 @@ class ShortcutsDialog(QDialog):
 
     def rows(self) -> list[tuple[str, str, str]]:
         """The table as the user sees it: (menu, command, keys) per row."""
-        return [
-            tuple(self.table.item(r, c).text() for c in range(3))  # type: ignore[misc]
-            for r in range(self.table.rowCount())
-        ]
+
+        def text(row: int, column: int) -> str:
+            item = self.table.item(row, column)
+            return item.text() if item is not None else ""
+
+        return [(text(r, 0), text(r, 1), text(r, 2)) for r in range(self.table.rowCount())]
 
 
 def colour_legend_html(theme: str) -> str:

@@ -11,14 +11,9 @@ keeps its own undo while it is open.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QAbstractSpinBox
-
-if TYPE_CHECKING:
-    from convstudio.ui.shell.main_window import MainWindow
+from PySide6.QtCore import QEvent, QObject, SignalInstance
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QAbstractSpinBox, QWidget
 
 #: Redo as Windows (Ctrl+Y) and Linux/macOS (Ctrl+Shift+Z) write it, besides the platform's own.
 EXTRA_REDO_KEYS = ("Ctrl+Y", "Ctrl+Shift+Z")
@@ -77,13 +72,16 @@ class UndoAnywhere(QObject):
         return False
 
 
-def install_keyboard_rules(window: MainWindow) -> UndoAnywhere:
-    """Redo keys without duplicates, undo from any settings box, and the keyboard on the stage
-    at start and after an entry in the layer settings is committed with Enter."""
-    window.redo_action.setShortcuts(redo_shortcuts())
+def install_keyboard_rules(
+    window: QWidget, redo: QAction, entry_committed: SignalInstance, stage: QWidget
+) -> UndoAnywhere:
+    """Redo keys without duplicates, undo from any of ``window``'s spin boxes, and the keyboard
+    on ``stage`` at start and after ``entry_committed`` (an entry in the layer settings committed
+    with Enter), so that a stray arrow key scrolls instead of changing a setting again."""
+    redo.setShortcuts(redo_shortcuts())
     rules = UndoAnywhere(window)
     for spin in window.findChildren(QAbstractSpinBox):  # the settings and the scrub bar
         spin.installEventFilter(rules)
-    window.settings_panel.editing_done.connect(window.stage.setFocus)
-    window.stage.setFocus()
+    entry_committed.connect(stage.setFocus)
+    stage.setFocus()
     return rules

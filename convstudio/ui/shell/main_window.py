@@ -1,55 +1,39 @@
-"""The main window: wires the document, the worker and the panels together.
+"""The main window: builds the panels and docks and owns the menus, nothing else.
 
-State lives in the ``SessionDocument``; every panel shows it and asks it for changes. The window
-owns the connections, the menus and the actions, nothing else.
+State lives in two places, each announcing its changes: the ``SessionDocument`` (the session and
+its undo stack) and the ``ViewState`` (how it is shown). Every panel subscribes itself through
+its ``bind``: it shows its part of the document and view state, and asks the document for changes;
+no panel calls another, and the window pushes no state into them. The window keeps the menus, whose
+checked actions reflect the view state, and passes their commands on.
 """
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QProgressBar,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
 
 from convstudio import __version__
-from convstudio.engine.errors import ConvError
-from convstudio.engine.explain import explain_checked
-from convstudio.session.fills import FILL_LABELS, available_fills
-from convstudio.session.model import Session
-from convstudio.session.notes_layer import outdated_text
-from convstudio.session.overflow import overflow_message
+from convstudio.session import FILL_LABELS, Session, ViewState, available_fills
 from convstudio.ui.files.file_controller import FileController
 from convstudio.ui.panels.arithmetic_panel import ArithmeticPanel
 from convstudio.ui.panels.kernel_bank import KernelBank
 from convstudio.ui.panels.notes_bar import NotesBar
 from convstudio.ui.panels.scrub_bar import ScrubBar
 from convstudio.ui.panels.settings_panel import LayerSettingsPanel
+from convstudio.ui.panels.status_bar import StatusBar
 from convstudio.ui.shell.help import install_help_menu
 from convstudio.ui.shell.keys import install_keyboard_rules
 from convstudio.ui.shell.welcome import install_welcome
 from convstudio.ui.stage.stage import LayerStage
+from convstudio.ui.state.binding import follow
 from convstudio.ui.state.document import SessionDocument
 from convstudio.ui.state.worker import ConvolutionRunner
-from convstudio.ui.style.theme import add_theme_menu, theme_controller
+from convstudio.ui.style.theme import add_theme_menu
 
-#: How long a status-bar message stays, in milliseconds.
-MESSAGE_MS = 6000
 #: The first-run window size: room for the lecture's 2->3 layer without scrolling.
 DEFAULT_SIZE = QSize(1440, 900)
-#: While the cursor moves faster than this (seconds between steps), the arithmetic text waits
-#: until the cursor rests for as long, then shows the cell the cursor rests on.
-EXPLAIN_REST_S = 0.04
 
 
 def fitted_size(wanted: QSize, available: QSize) -> QSize:
@@ -64,14 +48,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.document = SessionDocument(session if session is not None else Session.default())
+        self.view = ViewState()
         self.runner = ConvolutionRunner(self)
-        self.output: np.ndarray | None = None
-        self._last_cursor_move = 0.0
-        self._explain_timer = QTimer(self)
-        self._explain_timer.setSingleShot(True)
-        self._explain_timer.setInterval(round(EXPLAIN_REST_S * 1000))
-        self._explain_timer.timeout.connect(self._update_explanation)
-        self._output_generation = -1
 
         self.stage = LayerStage()
         self.notes_bar = NotesBar()
@@ -86,15 +64,19 @@ class MainWindow(QMainWindow):
         self.settings_panel = LayerSettingsPanel()
         self.arithmetic = ArithmeticPanel()
         self.kernel_bank = KernelBank()
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
         self._build_docks()
-        self._build_status_bar()
         self._build_actions()
-        self._connect()
-        self.files = FileController(self)
+        self.files = FileController(self.document, self.view, self, self.file_menu)
+        self.files.message.connect(self.status.show_message)
+        self.files.name_changed.connect(self._show_name)
+        self.document.modified_changed.connect(self.setWindowModified)
         self.welcome = install_welcome(self)  # first-run tips above the stage
         self.help = install_help_menu(self, self.help_menu, self.welcome.show_again)
-        self.keyboard_rules = install_keyboard_rules(self)  # redo keys, undo from any box
-        theme_controller().theme_changed.connect(self._theme_changed)
+        self.keyboard_rules = install_keyboard_rules(  # redo keys, undo from any settings box
+            self, self.redo_action, self.settings_panel.editing_done, self.stage
+        )
         self.resize(fitted_size(DEFAULT_SIZE, self.screen().availableGeometry().size()))
         # Settings and the kernel bank share the left side as tabs, so the stage keeps the width
         # the lecture's side-by-side picture needs.
@@ -102,7 +84,20 @@ class MainWindow(QMainWindow):
         self.docks["settings"].raise_()
         self.resizeDocks([self.docks["settings"]], [330], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["arithmetic"]], [150], Qt.Orientation.Vertical)
-        self._session_replaced()
+        self._subscribe()
+
+    def _subscribe(self) -> None:
+        """Every view follows the document and the view state from now on (and shows them)."""
+        document, view = self.document, self.view
+        self.status.bind(document, self.runner)
+        self.settings_panel.bind(document)
+        self.scrub.bind(document, view)
+        self.stage.bind(document, view, self.runner)
+        self.kernel_bank.bind(document, view)
+        self.arithmetic.bind(document, view)
+        self.notes_bar.bind(document)
+        self.runner.bind(document)
+        self._show_name(self.files.display_name())
 
     # -- construction --------------------------------------------------------------------------
     def _build_docks(self) -> None:
@@ -128,19 +123,6 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             self.docks[key] = dock
 
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.shape_label = QLabel()
-        self.shape_label.setToolTip("Input shape → output shape, as (features, *spatial)")
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(120)
-        self.busy.setMaximumHeight(14)
-        self.busy.setToolTip("The convolution is being computed in the background")
-        self.busy.setVisible(False)
-        bar.addPermanentWidget(self.busy)
-        bar.addPermanentWidget(self.shape_label)
-
     def _build_actions(self) -> None:
         menus = self.menuBar()
         self.file_menu = menus.addMenu("&File")
@@ -164,11 +146,12 @@ class MainWindow(QMainWindow):
         ):
             action = QAction(text, self, checkable=True)
             action.setStatusTip(tip)
-            action.triggered.connect(lambda _checked=False, m=mode: self.set_display_mode(m))
+            action.triggered.connect(lambda _checked=False, m=mode: self.view.set_display_mode(m))
             modes.addAction(action)
             view.addAction(action)
             self.mode_actions[mode] = action
-        self.mode_actions["auto"].setChecked(True)
+        self.mode_actions[self.view.display_mode].setChecked(True)
+        follow(self.view.events.display_mode, self, self._display_mode_changed)
         view.addSeparator()
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
@@ -190,8 +173,8 @@ class MainWindow(QMainWindow):
             nav.addAction(action)
         self.play_action = QAction("&Play", self, checkable=True)
         self.play_action.setShortcut(QKeySequence("F5"))
-        self.play_action.toggled.connect(self.scrub.set_playing)
-        self.scrub.play_button.toggled.connect(self.play_action.setChecked)
+        self.play_action.toggled.connect(self._play_toggled)
+        follow(self.view.events.playing, self, self._playing_changed)
         nav.addSeparator()
         nav.addAction(self.play_action)
         self.help_menu = menus.addMenu("&Help")
@@ -217,165 +200,44 @@ class MainWindow(QMainWindow):
 
     def _fill(self, target: str, kind: str, whole: bool) -> None:
         index = None if whole else (self.document.session.cursor.out_feature,)
-        try:
-            self.document.fill(target, index, kind)
-        except ValueError as error:  # ConvError and SessionError are ValueErrors
-            self.show_message(str(error))
+        self.document.attempt(self.document.fill, target, index, kind)
 
-    def _connect(self) -> None:
-        doc = self.document
-        doc.changed.connect(self._document_changed)
-        doc.cursor_changed.connect(self._cursor_changed)
-        # A Qt slot of the window itself: disconnected by Qt when the window goes away, so the
-        # undo stack's last signals during teardown reach nothing that is half destroyed.
-        doc.modified_changed.connect(self.setWindowModified)
-        self.runner.result_ready.connect(self._result_ready)
-        self.runner.failed.connect(self._job_failed)
-        self.runner.busy_changed.connect(self.busy.setVisible)
-        self.scrub.cursor_requested.connect(self._move_cursor)
-        self.stage.output_clicked.connect(self._move_cursor)
-        self.stage.input_edited.connect(lambda index, block: self._edit("input", index, block))
-        self.stage.weight_edited.connect(lambda index, block: self._edit("weight", index, block))
-        self.stage.bias_edited.connect(lambda index, block: self._edit("bias", index, block))
-        self.stage.message.connect(self.show_message)
-        self.kernel_bank.weight_edited.connect(lambda i, b: self._edit("weight", i, b))
-        self.kernel_bank.bias_edited.connect(lambda i, b: self._edit("bias", i, b))
-        self.kernel_bank.feature_selected.connect(
-            lambda o: self._move_cursor(o, self.document.session.cursor.position)
-        )
-        self.kernel_bank.message.connect(self.show_message)
-        self.settings_panel.layout_requested.connect(self._layout_requested)
-        self.arithmetic.term_hovered.connect(self.stage.set_hover)
-        self.notes_bar.meta_edited.connect(self._meta_edited)
+    # -- the menus follow the view state -------------------------------------------------------
+    def _display_mode_changed(self, mode: str) -> None:
+        self.mode_actions[mode].setChecked(True)
 
-    # -- reactions -----------------------------------------------------------------------------
-    def _session_replaced(self) -> None:
-        """Show a whole new session (start-up, open, new)."""
-        self._document_changed(frozenset({"params", "input", "weight", "bias", "meta"}))
+    def _play_toggled(self, playing: bool) -> None:
+        self.view.playing = playing
 
-    def _document_changed(self, parts: frozenset) -> None:
-        """Refresh what the change touched; values go to the worker, never computed here."""
-        session = self.document.session
-        params = session.params
-        cursor = session.cursor
-        out_shape = params.output_shape_unchecked(session.input.shape)
-        if "params" in parts:
-            # Only a replaced session (open, new) changes the text with the layer: read afresh.
-            fresh = "meta" in parts
-            self.settings_panel.set_layout(params, session.input.shape[1:], fresh=fresh)
-            self.scrub.set_range(params.out_features, out_shape[1:])
-            self.shape_label.setText(
-                f"input {tuple(session.input.shape)} → output {tuple(out_shape)}"
-            )
-        if parts & {"params", "input", "weight", "bias"}:
-            self.scrub.set_cursor(cursor.out_feature, cursor.position)
-            self.stage.set_session(session, frozenset(parts))
-            if parts & {"params", "weight", "bias"}:
-                self.kernel_bank.set_session(session)
-            self.runner.request(session)
-            self._update_explanation()
-        if "meta" in parts:
-            self.notes_bar.set_meta(session.title, session.notes)
-        if parts & {"params", "meta"}:
-            self.notes_bar.set_outdated(outdated_text(session))
-        self._update_title()
+    def _playing_changed(self, playing: bool) -> None:
+        self.play_action.setChecked(playing)
 
-    def _cursor_changed(self) -> None:
-        cursor = self.document.session.cursor
-        self.scrub.set_cursor(cursor.out_feature, cursor.position)
-        self.stage.set_cursor(cursor.out_feature, cursor.position)
-        self.kernel_bank.set_current(cursor.out_feature)
-        self._schedule_explanation()
+    def _show_name(self, name: str) -> None:
+        self.setWindowModified(self.document.is_modified())
+        self.setWindowTitle(f"{name}[*] — ConvStudio {__version__}")
 
-    def _schedule_explanation(self) -> None:
-        """Write the arithmetic out at once after a pause, else once the scrubbing rests.
-
-        Laying out the text costs more than moving the highlights; while the cursor moves faster
-        than anyone can read, only the highlights follow every step.
-        """
-        now = time.monotonic()
-        resting = now - self._last_cursor_move > EXPLAIN_REST_S
-        self._last_cursor_move = now
-        if resting:
-            self._update_explanation()
-        else:
-            self._explain_timer.start()
-
-    def settle(self) -> None:
-        """Run what is waiting for the cursor to rest (the arithmetic), e.g. before a screenshot."""
-        if self._explain_timer.isActive():
-            self._update_explanation()
-
-    def _update_explanation(self) -> None:
-        self._explain_timer.stop()
-        session = self.document.session
-        cursor = session.cursor
-        bias = session.bias if session.params.bias else None
-        explanation = explain_checked(
-            session.input, session.weight, bias, session.params, cursor.out_feature, cursor.position
-        )
-        self.arithmetic.show_explanation(explanation, session.params)
+    # -- public --------------------------------------------------------------------------------
+    @property
+    def output(self) -> np.ndarray | None:
+        """The newest output the worker computed (screenshots and benches read it)."""
+        return self.runner.output
 
     def output_is_current(self) -> bool:
         """True when the shown output was computed from the session as it is now."""
-        return self.output is not None and self._output_generation == self.runner.generation
+        return self.runner.output_is_current()
 
-    def _result_ready(self, generation: int, output: np.ndarray) -> None:
-        self.output = output
-        self._output_generation = generation
-        self.stage.set_output(output)
-        if overflowed := overflow_message(output):
-            self.show_message(overflowed)
-
-    def _job_failed(self, _generation: int, message: str) -> None:
-        self.show_message(f"The convolution failed: {message}")
-
-    def _move_cursor(self, out_feature: int, position: tuple) -> None:
-        self.document.set_cursor(out_feature, tuple(position))
-
-    def _edit(self, target: str, index: tuple, block: np.ndarray) -> None:
-        try:
-            self.document.set_cells(target, tuple(index), np.asarray(block, dtype=np.float64))
-        except ValueError as error:  # ConvError and SessionError are ValueErrors
-            self.show_message(str(error))
-
-    def _meta_edited(self, title: str, notes: str) -> None:
-        try:
-            self.document.set_meta(title=title, notes=notes)
-        except ValueError as error:
-            self.show_message(str(error))
-
-    def _layout_requested(self, params: object, spatial: object) -> None:
-        try:
-            self.document.set_layout(params, tuple(spatial))
-        except ConvError as error:
-            self.show_message(str(error))
-            session = self.document.session
-            self.settings_panel.set_layout(session.params, session.input.shape[1:])
-
-    # -- public --------------------------------------------------------------------------------
-    def set_display_mode(self, mode: str) -> None:
-        self.mode_actions[mode].setChecked(True)
-        self.stage.set_display_mode(mode)
-        self.kernel_bank.set_display_mode(mode)
-
-    def _theme_changed(self, _theme: str) -> None:
-        # The arithmetic is HTML with the palette's colours written in: draw it again.
-        self._update_explanation()
+    def settle(self) -> None:
+        """Run what is waiting for the cursor to rest (the arithmetic), e.g. before a screenshot."""
+        self.arithmetic.settle()
 
     def show_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, MESSAGE_MS)
-
-    def _update_title(self) -> None:
-        files = getattr(self, "files", None)  # None while __init__ builds the window
-        title = files.display_name() if files is not None else self.document.session.title
-        self.setWindowModified(self.document.is_modified())
-        self.setWindowTitle(f"{title}[*] — ConvStudio {__version__}")
+        """Show ``text`` in the status bar for a few seconds."""
+        self.status.show_message(text)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.files.confirm_close():  # unsaved changes: Save / Discard / Cancel
             event.ignore()
             return
-        self.scrub.set_playing(False)
+        self.view.playing = False
         self.runner.shutdown()
         super().closeEvent(event)

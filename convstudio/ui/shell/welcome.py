@@ -20,10 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from convstudio.session.errors import SessionError
-from convstudio.session.examples import EXTENSION, examples_dir, load_example
-from convstudio.session.model import Session
-from convstudio.ui.shell.preferences import Preferences
+from convstudio.session import SUFFIX, Session, SessionError, examples_dir, load_example
+from convstudio.ui.state.preferences import Preferences
 
 WELCOME_TITLE = "Welcome to ConvStudio"
 #: What to try first, one short line each; shown two by two so the banner stays low.
@@ -127,7 +125,7 @@ def first_run_session(preferences: Preferences | None = None) -> Session | None:
     if preferences.welcome_dismissed():
         return None
     try:
-        files = sorted(examples_dir().glob("*" + EXTENSION))
+        files = sorted(examples_dir().glob("*" + SUFFIX))
         return load_example(files[0].stem) if files else None
     except (FileNotFoundError, SessionError):
         return None

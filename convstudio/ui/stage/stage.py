@@ -17,11 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from convstudio.engine.convolve import pad_input
-from convstudio.engine.explain import Term
-from convstudio.engine.geometry import padded_taps
-from convstudio.session.model import Session
+from convstudio.engine import Term, pad_input, padded_taps
+from convstudio.session import Session, ViewState
 from convstudio.ui.stage.feature_card import FeatureCard
+from convstudio.ui.state.binding import follow
+from convstudio.ui.state.document import SessionDocument
+from convstudio.ui.state.worker import ConvolutionRunner
 
 #: Every part of a session, for a refresh of the whole stage.
 ALL_PARTS = frozenset({"params", "input", "weight", "bias"})
@@ -120,6 +121,7 @@ class LayerStage(QWidget):
         self._out_cards: dict[int, FeatureCard] = {}
         self._bias_card: FeatureCard | None = None
         self._layout_key: tuple | None = None
+        self._document: SessionDocument | None = None
 
         self._body = QWidget()
         self._grid = QGridLayout(self._body)
@@ -130,11 +132,59 @@ class LayerStage(QWidget):
         scroll.setWidget(self._body)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll = scroll
+        self.scroll_area = scroll
         self.setFocusProxy(scroll)  # the keyboard "on the stage": arrows scroll, nothing changes
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
+
+    # -- subscribing ------------------------------------------------------------------------------
+    def bind(self, document: SessionDocument, view: ViewState, runner: ConvolutionRunner) -> None:
+        """Show the document, the runner's outputs and the view state from now on; edits and
+        output clicks go to the document (a refused edit is announced through its ``refused``)."""
+        self._document = document
+        document.changed.connect(self._document_changed)
+        document.cursor_changed.connect(self._document_cursor_changed)
+        runner.result_ready.connect(self._result_ready)
+        follow(view.events.display_mode, self, self.set_display_mode)
+        follow(view.events.hover, self, self.set_hover)
+        self.input_edited.connect(self._input_edited)
+        self.weight_edited.connect(self._weight_edited)
+        self.bias_edited.connect(self._bias_edited)
+        self.output_clicked.connect(self._output_cell_clicked)
+        self.message.connect(document.refuse)
+        self.set_display_mode(view.display_mode)
+        self.set_session(document.session)
+
+    def _document_changed(self, parts: frozenset[str]) -> None:
+        if self._document is not None and parts & ALL_PARTS:
+            self.set_session(self._document.session, frozenset(parts))
+        if {"params", "meta"} <= parts:  # a session replaced the last one (open, new, example)
+            self.show_start()
+
+    def _document_cursor_changed(self) -> None:
+        if self._document is not None:
+            cursor = self._document.session.cursor
+            self.set_cursor(cursor.out_feature, cursor.position)
+
+    def _result_ready(self, _generation: int, output: np.ndarray) -> None:
+        self.set_output(output)
+
+    def _input_edited(self, index: tuple[int, ...], block: np.ndarray) -> None:
+        if self._document is not None:
+            self._document.attempt(self._document.set_cells, "input", index, block)
+
+    def _weight_edited(self, index: tuple[int, ...], block: np.ndarray) -> None:
+        if self._document is not None:
+            self._document.attempt(self._document.set_cells, "weight", index, block)
+
+    def _bias_edited(self, index: tuple[int, ...], block: np.ndarray) -> None:
+        if self._document is not None:
+            self._document.attempt(self._document.set_cells, "bias", index, block)
+
+    def _output_cell_clicked(self, out_feature: int, position: tuple[int, ...]) -> None:
+        if self._document is not None:
+            self._document.set_cursor(out_feature, position)
 
     # -- what the window tells the stage ---------------------------------------------------------
     def set_session(self, session: Session, parts: frozenset[str] = ALL_PARTS) -> None:
@@ -177,8 +227,8 @@ class LayerStage(QWidget):
 
     def show_start(self) -> None:
         """Scroll to the top left and take the keyboard: where a file just opened starts."""
-        self.scroll.horizontalScrollBar().setValue(0)
-        self.scroll.verticalScrollBar().setValue(0)
+        self.scroll_area.horizontalScrollBar().setValue(0)
+        self.scroll_area.verticalScrollBar().setValue(0)
         self.setFocus()
 
     def set_hover(self, term: Term | None) -> None:

@@ -2,7 +2,7 @@
 
 Why diffs: a 3-feature 1024x1024 input is 24 MB, so a command for a typed cell or a pasted block
 keeps only the touched block's old and new values, and re-applies them to the session it finds (the
-stack is linear, so that session is the one the edit was made on). A layout change keeps the old
+stack is linear, so that session is the one the edit was made on). A layer change keeps the old
 settings and arrays (resizing loses the values that no longer fit) and redoes by resizing again.
 Text and indices are 0-based, as in PyTorch and in the grids' captions ("kernel 2.1" is output
 feature 2, input feature 1).
@@ -10,17 +10,26 @@ feature 2, input feature 1).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 import numpy as np
 from PySide6.QtGui import QUndoCommand
 
-from convstudio.engine.params import ConvParams
-from convstudio.session.model import Session
-from convstudio.session.notes_layer import notes_layer, set_notes_layer
+from convstudio.engine import ConvParams
+from convstudio.session import Session, notes_layer, set_notes_layer
 
-if TYPE_CHECKING:
-    from convstudio.ui.state.document import SessionDocument
+
+class Editable(Protocol):
+    """What a command edits: the document's current session, and the one way to install a new
+    one and announce the parts it changed. A protocol, so that this module does not import the
+    document that pushes its commands (no import circle)."""
+
+    @property
+    def session(self) -> Session: ...
+
+    def _apply(self, session: Session, parts: Iterable[str]) -> None: ...
+
 
 #: ``QUndoCommand.id`` values: commands with the same id may merge.
 CELL_EDIT_ID = 1
@@ -85,9 +94,9 @@ class EditCellsCommand(QUndoCommand):
 
     def __init__(
         self,
-        document: SessionDocument,
+        document: Editable,
         target: str,
-        index: tuple,
+        index: tuple[int | slice, ...],
         old: np.ndarray,
         new: np.ndarray,
         text: str,
@@ -130,10 +139,10 @@ class EditCellsCommand(QUndoCommand):
         self._document._apply(session, {self.target})
 
 
-class LayoutCommand(QUndoCommand):
+class LayerCommand(QUndoCommand):
     """New layer settings and input size, keeping the values that fit (``Session.resized``)."""
 
-    def __init__(self, document: SessionDocument, before: Session, after: Session) -> None:
+    def __init__(self, document: Editable, before: Session, after: Session) -> None:
         super().__init__("Change layer settings")
         self._document = document
         self._old = (before.params, before.input, before.weight, before.bias)
@@ -168,10 +177,10 @@ class MetaCommand(QUndoCommand):
 
     def __init__(
         self,
-        document: SessionDocument,
+        document: Editable,
         old: tuple[str, str],
         new: tuple[str, str],
-        layers: tuple[dict | None, dict | None] = (None, None),
+        layers: tuple[dict[str, Any] | None, dict[str, Any] | None] = (None, None),
     ) -> None:
         """``layers``: the layer the notes were recorded as describing before and after."""
         fields = [name for name, a, b in zip(("title", "notes"), old, new) if a != b]
@@ -193,7 +202,7 @@ class MetaCommand(QUndoCommand):
         self.setObsolete(self.old == self.new)
         return True
 
-    def _set(self, title_notes: tuple[str, str], layer: dict | None) -> None:
+    def _set(self, title_notes: tuple[str, str], layer: dict[str, Any] | None) -> None:
         title, notes = title_notes
         session = self._document.session.with_text(title=title, notes=notes)
         self._document._apply(set_notes_layer(session, layer), {"meta"})

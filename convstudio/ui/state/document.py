@@ -8,21 +8,27 @@ emits ``changed`` once with the parts it touched, so a view redraws only what it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
-from convstudio.engine.params import ConvParams
-from convstudio.session.errors import SessionError
-from convstudio.session.fills import FILL_LABELS, fill_values
-from convstudio.session.model import TARGETS, Session
-from convstudio.session.notes_layer import layer_record, notes_layer, with_notes_layer
+from convstudio.engine import ConvParams, is_whole_number
+from convstudio.session import (
+    FILL_LABELS,
+    TARGETS,
+    Session,
+    SessionError,
+    fill_values,
+    layer_record,
+    notes_layer,
+    with_notes_layer,
+)
 from convstudio.ui.state.commands import (
     EditCellsCommand,
-    LayoutCommand,
+    LayerCommand,
     MetaCommand,
     edit_text,
     fill_text,
@@ -30,7 +36,7 @@ from convstudio.ui.state.commands import (
 
 #: Every part ``changed`` can name.
 PARTS = frozenset({"params", "input", "weight", "bias", "meta"})
-#: Undo steps kept: enough for a lecture, bounded so that layout changes of large inputs (which
+#: Undo steps kept: enough for a lecture, bounded so that layer changes of large inputs (which
 #: keep the old arrays) cannot grow memory without end.
 UNDO_LIMIT = 500
 
@@ -39,7 +45,7 @@ def _int_index(target: str, index: Any, length: int, *, exact: bool) -> tuple[in
     """``index`` as a tuple of ints: exactly ``length`` of them, or at most that many."""
     if not isinstance(index, Sequence) or isinstance(index, str):
         raise SessionError(f"{target}: index {index!r} must be a tuple of whole numbers")
-    if not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in index):
+    if not all(is_whole_number(i) for i in index):
         raise SessionError(f"{target}: index {tuple(index)!r} must hold whole numbers")
     out = tuple(int(i) for i in index)
     if exact and len(out) != length:
@@ -54,13 +60,16 @@ class SessionDocument(QObject):
 
     Signals: ``changed(frozenset)`` once per edit, undo or redo, naming the parts that changed
     ("params", "input", "weight", "bias", "meta"); ``cursor_changed()`` when the cursor moved
-    (also when a layout change or undo clamps it); ``modified_changed(bool)`` when the document
-    becomes modified or saved.
+    (also when a layer change or undo clamps it); ``modified_changed(bool)`` when the document
+    becomes modified or saved; ``refused(str)`` when an edit asked for through ``attempt`` was
+    refused.
     """
 
     changed = Signal(object)
     cursor_changed = Signal()
     modified_changed = Signal(bool)
+    #: An edit asked for through ``attempt`` was refused: the message names the problem.
+    refused = Signal(str)
 
     def __init__(self, session: Session | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -185,12 +194,12 @@ class SessionDocument(QObject):
         )
         return True
 
-    def set_layout(self, params: ConvParams, spatial: Sequence[int]) -> bool:
+    def set_layer(self, params: ConvParams, spatial: Sequence[int]) -> bool:
         """New layer settings and input size in one undo step, keeping every value that fits.
 
         Validated first: the engine's ``ConvError`` (e.g. groups that do not divide the features,
         a kernel larger than the padded input) is raised unchanged and nothing changes. Returns
-        False when the layout is the current one.
+        False when the layer is the current one.
         """
         before = self._session
         if params == before.params and tuple(spatial) == before.spatial:
@@ -199,7 +208,7 @@ class SessionDocument(QObject):
         if before.notes and notes_layer(before) is None:
             noted = with_notes_layer(before)  # the notes describe the layer as it was
         after = noted.resized(params, spatial)
-        self._undo_stack.push(LayoutCommand(self, before, after))
+        self._undo_stack.push(LayerCommand(self, before, after))
         return True
 
     def set_meta(self, *, title: str | None = None, notes: str | None = None) -> bool:
@@ -249,12 +258,24 @@ class SessionDocument(QObject):
         self.cursor_changed.emit()
         return True
 
-    def set_view(self, view: dict[str, Any]) -> None:
-        """Replace the free-form UI state saved with the session (zoom, padding choice, ...).
+    # -- edits that may be refused -------------------------------------------------------------
+    def attempt(self, edit: Callable[..., object], *args: Any, **kwargs: Any) -> bool:
+        """Run one of the edits above for a view; a refused edit is announced, not raised.
 
-        Not an undo step and not a modification: the view is how the window looks, not the layer.
+        A view that asks for an edit (a typed cell, new settings) cannot do anything useful with
+        the ``ValueError`` (``ConvError`` and ``SessionError`` are ValueErrors) but show it: so it
+        calls ``attempt`` and the message goes out once through ``refused``, which the window's
+        status bar shows. Returns what the edit returned, or False when it was refused.
         """
-        self._session = self._session.with_view(view)
+        try:
+            return bool(edit(*args, **kwargs))
+        except ValueError as error:
+            self.refuse(str(error))
+            return False
+
+    def refuse(self, message: str) -> None:
+        """Announce that something a view asked for was refused (``message`` says why)."""
+        self.refused.emit(message)
 
 
 __all__ = ["PARTS", "TARGETS", "SessionDocument"]

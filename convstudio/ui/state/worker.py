@@ -4,9 +4,10 @@ Why this shape (DESIGN.md, "Worker thread"): a 3->32 feature 1024x1024 layer tak
 to convolve, so the GUI thread never computes a full output. Every request bumps a generation number
 and leaves its job in a one-slot mailbox (a newer request overwrites an older job that has not
 started: bursts of edits coalesce into one computation, never a queue of stale ones). The worker, a
-QObject living in its own QThread, takes whatever is newest. It computes in tiles of output rows
-and, between tiles, asks whether a newer job is waiting or the window is closing, so a stale job is
-abandoned and ``shutdown`` returns within one tile. This is superqt's worker pattern (a cooperative
+QObject living in its own QThread, takes whatever is newest. It runs the engine's public
+``convolve`` with a cancel hook that asks whether a newer job is waiting or the window is closing;
+the engine asks it between its tiles, so a stale job is abandoned and ``shutdown`` returns within
+one tile. This is superqt's worker pattern (a cooperative
 abort flag checked by the job) with a mailbox in place of a thread pool queue.
 """
 
@@ -16,63 +17,45 @@ import logging
 import threading
 from collections.abc import Callable
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from convstudio.engine.convolve import convolve_checked, pad_input
-from convstudio.engine.errors import ConvError
-from convstudio.engine.params import ConvParams
+from convstudio import engine
+from convstudio.engine import Cancelled, ConvError, ConvParams
+from convstudio.ui.state.document import SessionDocument
 
 log = logging.getLogger(__name__)
-
-#: How many multiply-adds one tile holds: about 30 ms of work here, small enough that closing the
-#: window or superseding a job waits at most that long, large enough that numpy's per-call overhead
-#: stays negligible (tiling at this size is even faster than one call: the patches stay in cache).
-TILE_MULTIPLY_ADDS = 64_000_000
 
 #: How long ``shutdown`` waits for a job that does not check ``cancelled`` (an injected one).
 SHUTDOWN_WAIT_MS = 10_000
 
-Cancelled = Callable[[], bool]
+CancelHook = Callable[[], bool]
 #: ``compute(x, weight, bias_or_None, params, cancelled)`` returns the output array, or None when
 #: it gave up because ``cancelled()`` became true (a newer job is waiting, or the window closes).
-Compute = Callable[[np.ndarray, np.ndarray, "np.ndarray | None", ConvParams, Cancelled], Any]
+Compute = Callable[[np.ndarray, np.ndarray, "np.ndarray | None", ConvParams, CancelHook], Any]
 
 
-def convolve_in_tiles(
+def engine_compute(
     x: np.ndarray,
     weight: np.ndarray,
     bias: np.ndarray | None,
     params: ConvParams,
-    cancelled: Cancelled,
+    cancelled: CancelHook,
 ) -> np.ndarray | None:
-    """``convolve_checked`` in tiles of output rows, giving up (None) as soon as ``cancelled()``.
+    """The engine's public ``convolve`` with ``cancelled`` as its cancel hook; None when it gave up.
 
-    The input is padded once, then each tile is a padding-free convolution of the rows that tile
-    reads; the values are the ones ``convolve_checked`` gives for the whole array.
+    The engine asks ``cancelled`` between its own tiles (about every 50 ms of work), so a stale
+    job or a closing window waits at most that long; the worker has no tiling of its own.
     """
-    out_shape = params.output_shape_unchecked(x.shape)
-    rows = out_shape[1]
-    per_row = int(np.prod(weight.shape[1:])) * int(np.prod(out_shape)) // max(rows, 1)
-    tile = max(1, TILE_MULTIPLY_ADDS // max(per_row, 1))
-    if tile >= rows:
-        return convolve_checked(x, weight, bias, params)
-    padded = pad_input(x, params)
-    tile_params = params.replace(padding=0, padding_mode="zeros", bias=False)
-    stride, extent = params.stride[0], params.kernel_extent[0]
-    out = np.empty(out_shape, dtype=x.dtype)
-    for start in range(0, rows, tile):
-        if cancelled():
-            return None
-        stop = min(rows, start + tile)
-        source = padded[:, start * stride : (stop - 1) * stride + extent]
-        out[:, start:stop] = convolve_checked(source, weight, None, tile_params)
-    if bias is not None:
-        out += bias.reshape((-1,) + (1,) * params.ndim)
-    return out
+    try:
+        # engine.convolve, not a name imported from convstudio.engine: that would read as the
+        # engine's convolve module to the import contracts.
+        return engine.convolve(x, weight, bias, **params.settings(), cancel=cancelled)
+    except Cancelled:
+        return None
 
 
 class _Job(NamedTuple):
@@ -162,6 +145,7 @@ def _stop_thread(thread: QThread, mailbox: _Mailbox) -> None:
 class ConvolutionRunner(QObject):
     """Runs the session's convolution off the GUI thread and reports only the newest result.
 
+    ``bind(document)`` requests the document's output on every change of its values or settings;
     ``request(session)`` returns the generation of the job; ``result_ready(generation, output)``
     and ``failed(generation, message)`` are emitted only for the newest generation.
     ``busy_changed(True)`` is emitted when a request is outstanding, ``busy_changed(False)`` when
@@ -178,11 +162,14 @@ class ConvolutionRunner(QObject):
         super().__init__(parent)
         self._generation = 0
         self._busy = False
+        self._output: np.ndarray | None = None
+        self._output_generation = -1
+        self._document: SessionDocument | None = None
         self._shut_down = False
         self._mailbox = _Mailbox()
         self._thread = QThread()
         self._thread.setObjectName("convstudio-engine")
-        self._worker = _Worker(self._mailbox, compute or convolve_in_tiles)
+        self._worker = _Worker(self._mailbox, compute or engine_compute)
         self._worker.moveToThread(self._thread)
         self._wake.connect(self._worker.run_pending)
         self._worker.done.connect(self._on_done)
@@ -208,9 +195,29 @@ class ConvolutionRunner(QObject):
         return self._busy
 
     @property
-    def thread(self) -> QThread:
-        """The worker thread (for tests and diagnostics)."""
+    def worker_thread(self) -> QThread:
+        """The worker thread (for tests and diagnostics). Not ``thread``: that is QObject's
+        ``thread()``, the thread this runner itself lives in."""
         return self._thread
+
+    @property
+    def output(self) -> np.ndarray | None:
+        """The newest output that arrived (None before the first)."""
+        return self._output
+
+    def output_is_current(self) -> bool:
+        """True when ``output`` was computed from the newest request (the session as it is)."""
+        return self._output is not None and self._output_generation == self._generation
+
+    def bind(self, document: SessionDocument) -> None:
+        """Compute the document's output now and after every change of settings or values."""
+        self._document = document
+        document.changed.connect(self._document_changed)
+        self.request(document.session)
+
+    def _document_changed(self, parts: frozenset[str]) -> None:
+        if self._document is not None and parts & {"params", "input", "weight", "bias"}:
+            self.request(self._document.session)
 
     def request(self, session: Any) -> int:
         """Post the session's convolution as the newest job; returns its generation.
@@ -247,6 +254,7 @@ class ConvolutionRunner(QObject):
     def _on_done(self, generation: int, output: object) -> None:
         if generation != self._generation or self._shut_down:
             return
+        self._output, self._output_generation = cast(np.ndarray, output), generation
         self._set_busy(False)
         self.result_ready.emit(generation, output)
 

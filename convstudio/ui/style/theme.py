@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
-from convstudio.ui.shell.preferences import THEME_CHOICES, Preferences
+from convstudio.ui.state.preferences import THEME_CHOICES, Preferences
 
 #: Effective themes (what "system" resolves to).
 THEMES: tuple[str, ...] = ("light", "dark")
@@ -87,7 +87,9 @@ _DARK_DISABLED = {
 }
 
 
-def _palette(active: dict, disabled: dict) -> QPalette:
+def _palette(
+    active: dict[QPalette.ColorRole, str], disabled: dict[QPalette.ColorRole, str]
+) -> QPalette:
     palette = QPalette()
     for role, colour in active.items():
         palette.setColor(role, QColor(colour))
@@ -255,11 +257,11 @@ def _announce_settled_palette(widgets: list[QWidget]) -> None:
 
 def theme_controller(app: QApplication | None = None) -> ThemeController:
     """The application's theme controller, created on first use."""
-    app = app if app is not None else QApplication.instance()
-    if app is None:
+    found = app if app is not None else QApplication.instance()
+    if not isinstance(found, QApplication):
         raise RuntimeError("the theme needs a QApplication: create one first")
-    existing = app.findChild(ThemeController, "ConvStudioThemeController")
-    return existing if existing is not None else ThemeController(app)  # type: ignore[arg-type]
+    existing = found.findChild(ThemeController, "ConvStudioThemeController")
+    return existing if existing is not None else ThemeController(found)
 
 
 _CHOICE_TEXT = {
