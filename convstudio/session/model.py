@@ -19,8 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from convstudio.engine import is_whole_number
-from convstudio.engine.convolve import convolve_checked
+from convstudio.engine import convolve, is_whole_number
 from convstudio.engine.errors import ConvError
 from convstudio.engine.params import ConvParams
 from convstudio.session import limits
@@ -325,12 +324,14 @@ class Session:
     def compute_output(self) -> np.ndarray:
         """The layer's output for a valid session, computed at once on the calling thread.
 
-        For scripts, tests and the example generator. The window does not call it: its worker
+        For scripts, tests and the example generator; like the window it takes the engine's
+        ``method="auto"`` (the FFT for big kernels, the exact direct sum for teaching layers).
+        The window does not call it: its worker
         thread runs the engine's cancellable ``convolve`` on the session's arrays, so that a
         newer edit or closing the window can stop a long computation
         (``convstudio.ui.state.worker``).
         """
-        return convolve_checked(self.input, self.weight, self.effective_bias, self.params)
+        return convolve(self.input, self.weight, self.effective_bias, **self.params.settings())
 
     def array(self, target: str) -> np.ndarray:
         """``"input"``, ``"weight"`` or ``"bias"`` by name (read-only)."""
