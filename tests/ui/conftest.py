@@ -81,6 +81,9 @@ def _no_window_or_thread_outlives_the_test(
         _close_and_delete(window)
     _deliver_deletes()
     running = [thread for thread in _alive(threads) if thread.isRunning()]
+    for thread in running:  # stop them, so that the next tests (and the exit) find none
+        thread.quit()
+        thread.wait(10_000)
     problems = []
     if leaked:
         problems.append(

@@ -9,6 +9,8 @@ checked actions reflect the view state, and passes their commands on.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
@@ -159,17 +161,19 @@ class MainWindow(QMainWindow):
         self.theme_actions = add_theme_menu(view)  # System / Light / Dark
 
         nav = menus.addMenu("&Navigate")
-        for text, keys, slot in (
-            ("&Next position", "Alt+Right", lambda: self.scrub.step(1)),
-            ("&Previous position", "Alt+Left", lambda: self.scrub.step(-1)),
-            ("Row &down", "Alt+Down", lambda: self.scrub.step_row(1)),
-            ("Row &up", "Alt+Up", lambda: self.scrub.step_row(-1)),
-            ("N&ext output feature", "Alt+PgDown", lambda: self.scrub.step_feature(1)),
-            ("Pre&vious output feature", "Alt+PgUp", lambda: self.scrub.step_feature(-1)),
+        # The scrub bar knows the output's shape, so it turns a step into a cursor request.
+        scrub = self.scrub
+        for text, keys, step, delta in (
+            ("&Next position", "Alt+Right", scrub.step, 1),
+            ("&Previous position", "Alt+Left", scrub.step, -1),
+            ("Row &down", "Alt+Down", scrub.step_row, 1),
+            ("Row &up", "Alt+Up", scrub.step_row, -1),
+            ("N&ext output feature", "Alt+PgDown", scrub.step_feature, 1),
+            ("Pre&vious output feature", "Alt+PgUp", scrub.step_feature, -1),
         ):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(keys))
-            action.triggered.connect(slot)
+            action.triggered.connect(partial(step, delta))
             nav.addAction(action)
         self.play_action = QAction("&Play", self, checkable=True)
         self.play_action.setShortcut(QKeySequence("F5"))
