@@ -270,7 +270,8 @@ def report(figures: list[LayerFigures]) -> list[str]:
         )
     for f in figures:
         parts = ", ".join(
-            f"{name} p99 {phase.p99:.0f}/worst {phase.worst:.0f} ms" for name, phase in f.phases.items()
+            f"{name} p99 {phase.p99:.0f}/worst {phase.worst:.0f} ms"
+            for name, phase in f.phases.items()
         )
         lines.append(f"    {f.layer.name}: open {f.open_s:.2f} s; {parts}")
     return lines

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWi
 from convstudio.session import fileformat
 from convstudio.session.errors import SessionError
 from convstudio.session.model import Session, blank_session
-from convstudio.ui.files import recovery
+from convstudio.ui.files import background, recovery
 from convstudio.ui.shell.preferences import Preferences
 
 if TYPE_CHECKING:
@@ -120,6 +120,7 @@ class FileController(QObject):
         self.autosaver.failed.connect(self.window.show_message)
         self.document.changed.connect(lambda *_: self.autosaver.mark_changed())
         self.document.cursor_changed.connect(lambda *_: self.autosaver.mark_changed())
+        self.jobs = background.FileJobs(window)  # big files open and save off the GUI thread
         self._build_menu(window.file_menu)
         window.setAcceptDrops(True)
         app = QApplication.instance()
@@ -345,6 +346,18 @@ class FileController(QObject):
 
     def _load(self, path: Path) -> Session | None:
         """The session in ``path``, or None after telling the user why it cannot be opened."""
+        if background.wants_background_load(path, self.jobs.load_threshold):
+            how, value = self.jobs.run(f"Opening {path.name}", self.jobs.load_task(path))
+            if how == "done":
+                return value
+            if how == "cancelled":
+                self.window.show_message(f"Opening “{path.name}” was cancelled; nothing changed")
+            else:
+                self._error(
+                    "Could not open the file",
+                    f"“{path.name}” could not be opened; nothing was changed.\n\n{value}",
+                )
+            return None
         try:
             with _busy():
                 return fileformat.load(path)
@@ -416,12 +429,24 @@ class FileController(QObject):
                 "Save your copy under another name.",
             )
             return False
-        try:
-            with _busy():
-                fileformat.save(self.session_for_saving(), path)
-        except SessionError as error:
-            self._error("Could not save", f"The session was not saved.\n\n{error}")
-            return False
+        session = self.session_for_saving()
+        if background.wants_background_save(session, self.jobs.save_threshold):
+            how, value = self.jobs.run(f"Saving {path.name}", self.jobs.save_task(session, path))
+            if how == "cancelled":
+                self.window.show_message(
+                    f"Saving “{path.name}” was cancelled; the file is as it was"
+                )
+                return False
+            if how == "failed":
+                self._error("Could not save", f"The session was not saved.\n\n{value}")
+                return False
+        else:
+            try:
+                with _busy():
+                    fileformat.save(session, path)
+            except SessionError as error:
+                self._error("Could not save", f"The session was not saved.\n\n{error}")
+                return False
         self.path = path
         self.document.mark_saved()
         self.autosaver.remove()
@@ -458,6 +483,7 @@ class FileController(QObject):
         """
         if self.guard_close and not self.maybe_save("closing"):
             return False
+        self.jobs.shutdown()
         self.autosaver.shutdown()
         return True
 

@@ -125,9 +125,7 @@ class KernelBank(QWidget):
             )
             self._grid.addWidget(label, r, 0)
             for slot in slots:
-                place = CardSlot(
-                    lambda parent, o=o, s=slot: self._make_card(o, s, parent), slices
-                )
+                place = CardSlot(lambda parent, o=o, s=slot: self._make_card(o, s, parent), slices)
                 self._slots[(o, slot)] = place
                 self._grid.addWidget(place, r, 1 + slot)
             if params.bias:

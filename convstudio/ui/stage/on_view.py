@@ -70,9 +70,10 @@ class CardSlot(QWidget):
             self.setMinimumSize(0, 0)
             self.setMaximumSize(_ANY_SIZE, _ANY_SIZE)
             self._layout.addWidget(card)
-            hidden_on_purpose = card.testAttribute(
-                Qt.WidgetAttribute.WA_WState_ExplicitShowHide
-            ) and card.isHidden()
+            hidden_on_purpose = (
+                card.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
+                and card.isHidden()
+            )
             if not hidden_on_purpose:
                 card.show()  # at once, not at the next turn (it may be clicked right away)
             self.card = card

@@ -26,6 +26,7 @@ from convstudio.engine.convolve import pad_input
 from convstudio.engine.explain import Term
 from convstudio.engine.geometry import padded_taps
 from convstudio.session.model import Session
+from convstudio.ui.grids import preload_colours_view
 from convstudio.ui.stage.feature_card import FeatureCard
 from convstudio.ui.stage.on_view import CardSlot, OnViewBuilder, SlotColumn
 
@@ -127,6 +128,7 @@ class LayerStage(QWidget):
         self._limits = {"input": 1.0, "weight": 1.0, "bias": 1.0, "output": 1.0}
         self._receptive: tuple[np.ndarray, np.ndarray] | None = None
 
+        preload_colours_view()  # the first big layer must not wait for pyqtgraph's import
         self._body = QWidget()
         self._grid = QGridLayout(self._body)
         self._grid.setHorizontalSpacing(10)
