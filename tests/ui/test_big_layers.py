@@ -49,7 +49,7 @@ def built_cards(widget) -> list[FeatureCard]:
     return widget.findChildren(FeatureCard)
 
 
-# -- only what is on view ---------------------------------------------------------------------------
+# -- only what is on view ------------------------------------------------------------------------
 def test_a_64_to_64_layer_builds_only_the_grids_on_view(qtbot, make_window):
     window = make_window(big_session(BigLayer(64, 64, 128, 3)))
     settle_cards(qtbot, window)
@@ -127,7 +127,7 @@ def test_a_settings_change_keeps_the_grids_and_refills_them(qtbot, make_window):
     np.testing.assert_array_equal(window.stage.output_card(0).grid.values(), window.output[0])
 
 
-# -- opening and saving in the background -----------------------------------------------------------
+# -- opening and saving in the background ---------------------------------------------------------
 class SlowLoader:
     """A load task that waits for the test to release it (or for Cancel), then reads the file."""
 
