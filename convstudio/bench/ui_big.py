@@ -168,6 +168,12 @@ class LayerFigures:
         return max(phase.p99 for phase in self.phases.values())
 
 
+def painted(window) -> bool:
+    """The output is the session's and every grid on view has been built (and so painted at the
+    tick this is checked on)."""
+    return window.output_is_current() and not window.stage.on_view.pending()
+
+
 def measure_layer(layer: BigLayer, folder: Path) -> LayerFigures:
     """Build a window on the layer, open it from a file in a second window, then use it."""
     from PySide6.QtCore import QTimer
@@ -196,7 +202,7 @@ def measure_layer(layer: BigLayer, folder: Path) -> LayerFigures:
     start = time.perf_counter()
     monitor.phase([build], lambda: bool(ticked))
     built_s = ticked[0] - start
-    monitor.phase([], lambda: holder["window"].output_is_current())
+    monitor.phase([], lambda: painted(holder["window"]))
     shown_s = time.perf_counter() - start
     holder["window"].close()
     holder["window"].deleteLater()
@@ -210,7 +216,7 @@ def measure_layer(layer: BigLayer, folder: Path) -> LayerFigures:
     title = session.title
 
     def opened() -> bool:
-        return window.document.session.title == title and window.output_is_current()
+        return window.document.session.title == title and painted(window)
 
     phases["open"] = monitor.phase([lambda: window.files.open_path(path, ask=False)], opened)
     document = window.document
@@ -220,22 +226,22 @@ def measure_layer(layer: BigLayer, folder: Path) -> LayerFigures:
         (lambda n=n: document.set_cursor(0, (rows // 2, (cols // 2 + n) % cols)))
         for n in range(1, 11)
     ]
-    phases["scrub"] = monitor.phase(steps, lambda: True)
+    phases["scrub"] = monitor.phase(steps, lambda: painted(window))
     features = [
         (lambda f=f: document.set_cursor(f % params.out_features, (rows // 2, cols // 2)))
         for f in range(1, 6)
     ]
-    phases["features"] = monitor.phase(features, lambda: True)
+    phases["features"] = monitor.phase(features, lambda: painted(window))
     cell = (0, layer.size // 3, layer.size // 3)
     value = float(document.session.input[cell]) + 1.0
     phases["edit"] = monitor.phase(
         [lambda: document.set_cells("input", cell, np.array([[[value]]]))],
-        window.output_is_current,
+        lambda: painted(window),
     )
     wider = params.replace(padding=params.padding[0][0] + 1)
     phases["settings"] = monitor.phase(
         [lambda: document.set_layout(wider, document.session.spatial)],
-        lambda: document.session.params == wider and window.output_is_current(),
+        lambda: document.session.params == wider and painted(window),
     )
     monitor.stop()
     window.close()

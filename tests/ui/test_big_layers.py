@@ -99,7 +99,8 @@ def test_showing_the_kernel_bank_builds_its_slices_on_view(qtbot, make_window):
     window.docks["kernels"].hide()  # View > Kernels unticked (or the bank behind its tab)
     qtbot.waitUntil(lambda: not window.kernel_bank.isVisible())
     window.document.set_layout(  # new kernels while the bank is behind its tab
-        window.document.session.params.replace(kernel_size=5, padding=2), (32, 32)
+        window.document.session.params.replace(out_features=14, kernel_size=5, padding=2),
+        (32, 32),
     )
     qtbot.wait(50)  # the builder's turns run: they must build nothing that is not shown
     assert built_cards(window.kernel_bank) == [], "nothing is built while the bank is hidden"

@@ -104,7 +104,13 @@ class GridView(QWidget):
             array = array.reshape(1, -1)
         if array.ndim != 2:
             raise ValueError(f"a grid shows 1D or 2D values, got shape {array.shape}")
-        reshaped = self._model.set_arrays(array, normalise_padding(padding), ghost)
+        pads = normalise_padding(padding)
+        shape = (array.shape[0] + sum(pads[0]), array.shape[1] + sum(pads[1]))
+        if self._wanted_mode(shape) == "colours" and self._numbers.model() is not None:
+            # The table is not shown for a colour map: detached, a million-cell model reset
+            # costs it nothing (it laid out a thousand header sections on the GUI thread).
+            self._numbers.setModel(None)
+        reshaped = self._model.set_arrays(array, pads, ghost)
         self._auto_limit = None  # worked out when first needed: the stage sets its own range
         if reshaped:
             shape = self._model.padded.shape
@@ -195,10 +201,10 @@ class GridView(QWidget):
         """The mode in effect now: "numbers" or "colours"."""
         return self._mode
 
-    def _wanted_mode(self) -> str:
+    def _wanted_mode(self, shape: tuple[int, int] | None = None) -> str:
         if self._mode_setting != "auto":
             return self._mode_setting
-        rows, cols = self._model.padded.shape
+        rows, cols = self._model.padded.shape if shape is None else shape
         return "numbers" if rows <= AUTO_NUMBERS_MAX and cols <= AUTO_NUMBERS_MAX else "colours"
 
     def _update_mode(self) -> None:
@@ -217,6 +223,8 @@ class GridView(QWidget):
             if self._colours is not None:
                 self._colours.close_editor(commit=False)
                 self._colours.hide()
+            if self._numbers.model() is None:
+                self._numbers.setModel(self._model)
             self._numbers.show()
             self._numbers.viewport().update()
             self.setFocusProxy(self._numbers)

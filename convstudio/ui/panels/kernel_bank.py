@@ -37,6 +37,7 @@ class KernelBank(QWidget):
         self._columns: list[SlotColumn] = []
         self._key: tuple | None = None
         self._limits = (1.0, 1.0)
+        self._labels: dict[int, QLabel] = {}
         self._mode = "auto"
         self._body = QWidget()
         self._grid = QGridLayout(self._body)
@@ -101,10 +102,12 @@ class KernelBank(QWidget):
         session = self._session
         assert session is not None
         params = session.params
-        shown = self._key[1] if self._key is not None and self._key[0] == params else None
+        shown = self._key[0] if self._key is not None else None
         rows = window(params.out_features, self._current, current=shown)
         slots = range(min(params.in_per_group, MAX_SHOWN))
-        key = (params, rows, slots)
+        # Not the settings themselves: a settings change that keeps these kernels in the window
+        # keeps their places and cards (laying out 150 places took a tenth of a second).
+        key = (rows, slots, params.bias, params.in_features, params.out_features)
         if key == self._key:
             return False
         self._key = key
@@ -116,13 +119,9 @@ class KernelBank(QWidget):
         self._bias_slots.clear()
         slices, biases = SlotColumn(), SlotColumn()
         self._columns = [slices, biases]
+        self._labels = {}
         for r, o in enumerate(rows):
-            reads = params.in_features_of(o)
-            label = QLabel(f"kernel {o}")
-            label.setToolTip(
-                f"Kernel {o} makes output feature {o}; it reads input features "
-                f"{reads.start}–{reads.stop - 1}. Click any of its cells to make it current."
-            )
+            label = self._labels[o] = QLabel(f"kernel {o}")
             self._grid.addWidget(label, r, 0)
             for slot in slots:
                 place = CardSlot(lambda parent, o=o, s=slot: self._make_card(o, s, parent), slices)
@@ -147,10 +146,7 @@ class KernelBank(QWidget):
         return True
 
     def _make_card(self, o: int, slot: int, parent: QWidget) -> FeatureCard:
-        assert self._session is not None
-        reads = self._session.params.in_features_of(o)
         card = FeatureCard(f"w[{o}, {slot}]", editable=True, role="kernel", parent=parent)
-        card.setToolTip(f"Kernel {o}, slice for input feature {reads.start + slot}")
         card.grid.cell_edited.connect(
             lambda rr, c, v, o=o, s=slot: self._edit(o, s, rr, c, np.array([[v]]))
         )
@@ -182,6 +178,12 @@ class KernelBank(QWidget):
         session = self._session
         assert session is not None
         self._limits = (symmetric_limit(session.weight), symmetric_limit(session.bias))
+        for o, label in self._labels.items():
+            reads = session.params.in_features_of(o)
+            label.setToolTip(
+                f"Kernel {o} makes output feature {o}; it reads input features "
+                f"{reads.start}–{reads.stop - 1}. Click any of its cells to make it current."
+            )
         for (o, slot), place in self._slots.items():
             if place.card is not None:
                 self._fill_card(o, slot, place.card)
@@ -192,6 +194,8 @@ class KernelBank(QWidget):
     def _fill_card(self, o: int, slot: int, card: FeatureCard) -> None:
         session = self._session
         assert session is not None
+        reads = session.params.in_features_of(o)
+        card.setToolTip(f"Kernel {o}, slice for input feature {reads.start + slot}")
         card.grid.set_colour_range(self._limits[0])
         card.grid.set_values(as_rows(session.weight[o, slot]))
         card.set_current(o == self._current)
