@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from convstudio.session.model import Session
@@ -38,6 +39,7 @@ class KernelBank(QWidget):
         self._key: tuple | None = None
         self._limits = (1.0, 1.0)
         self._labels: dict[int, QLabel] = {}
+        self._stale = False
         self._mode = "auto"
         self._body = QWidget()
         self._grid = QGridLayout(self._body)
@@ -56,11 +58,25 @@ class KernelBank(QWidget):
         """Show changed kernels or biases; the current kernel is the session's cursor feature."""
         self._session = session
         self._current = session.cursor.out_feature
+        self._stale = True
+        if self.isVisible():
+            self._sync()
+
+    def _sync(self) -> None:
+        """Bring the places and cards up to date with the session (deferred while hidden: the
+        bank is often behind its tab, and a big layer's new session laid out 150 places)."""
+        if not self._stale or self._session is None:
+            return
+        self._stale = False
         self._rebuild_if_needed()
         self._fill()
         for column in self._columns:
             column.relearn()
         self.on_view.schedule()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._sync()
+        super().showEvent(event)
 
     def set_current(self, out_feature: int) -> None:
         """Frame kernel ``out_feature``; values are only refilled when other rows come into view."""
@@ -68,6 +84,11 @@ class KernelBank(QWidget):
             return
         self._current = out_feature
         if self._session is None:
+            return
+        if self._stale or not self.isVisible():
+            self._stale = True
+            if self.isVisible():
+                self._sync()
             return
         if self._rebuild_if_needed():
             self._fill()
@@ -84,16 +105,19 @@ class KernelBank(QWidget):
 
     def cards(self) -> list[FeatureCard]:
         """The cards built so far: the ones that have been on view, or asked for by name."""
+        self._sync()
         slots = [*self._slots.values(), *self._bias_slots.values()]
         return [slot.card for slot in slots if slot.card is not None]
 
     def card(self, out_feature: int, slot: int) -> FeatureCard | None:
         """The card of kernel ``out_feature``'s slice ``slot`` (index into weight's axis 1);
         built when asked for, if the kernel is in the bank's window."""
+        self._sync()
         place = self._slots.get((out_feature, slot))
         return place.materialize() if place is not None else None
 
     def bias_card(self, out_feature: int) -> FeatureCard | None:
+        self._sync()
         place = self._bias_slots.get(out_feature)
         return place.materialize() if place is not None else None
 

@@ -95,6 +95,8 @@ class OnViewBuilder(QObject):
         scroll.verticalScrollBar().valueChanged.connect(self.schedule)
         scroll.horizontalScrollBar().valueChanged.connect(self.schedule)
         scroll.viewport().installEventFilter(self)
+        if scroll.widget() is not None:  # the body: its layout settles after slots are added
+            scroll.widget().installEventFilter(self)
 
     def track(self, slots: list[CardSlot]) -> None:
         """The slots to watch from now on (the old ones are being thrown away)."""
