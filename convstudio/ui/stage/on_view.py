@@ -25,6 +25,13 @@ FIRST_GUESS = QSize(180, 180)
 _ANY_SIZE = 16_777_215  # QWIDGETSIZE_MAX
 
 
+def _hidden_on_purpose(widget: QWidget) -> bool:
+    """Hidden by a call (a kernel slice the current output does not read), not merely not shown
+    yet (a widget just added to a layout)."""
+    explicit = widget.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
+    return explicit and widget.isHidden()
+
+
 class SlotColumn:
     """The slots of one column share a size: their cards show grids of the same shape."""
 
@@ -70,11 +77,7 @@ class CardSlot(QWidget):
             self.setMinimumSize(0, 0)
             self.setMaximumSize(_ANY_SIZE, _ANY_SIZE)
             self._layout.addWidget(card)
-            hidden_on_purpose = (
-                card.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
-                and card.isHidden()
-            )
-            if not hidden_on_purpose:
+            if not _hidden_on_purpose(card):
                 card.show()  # at once, not at the next turn (it may be clicked right away)
             self.card = card
             self._column.learn(card)
@@ -99,8 +102,19 @@ class OnViewBuilder(QObject):
             scroll.widget().installEventFilter(self)
 
     def track(self, slots: list[CardSlot]) -> None:
-        """The slots to watch from now on (the old ones are being thrown away)."""
+        """The slots to watch from now on (the old ones are being thrown away).
+
+        A widget added to a shown layout is shown at a later turn; the slots (and the boxes
+        holding them) are shown now, so that what is on view can be built at once.
+        """
         self._slots = list(slots)
+        viewport = self._scroll.viewport()
+        for slot in self._slots:
+            widget = slot
+            while widget is not None and widget is not viewport:
+                if widget.isHidden() and not _hidden_on_purpose(widget):
+                    widget.show()
+                widget = widget.parentWidget()
         self.schedule()
 
     def schedule(self) -> None:
