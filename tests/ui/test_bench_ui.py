@@ -21,5 +21,12 @@ def test_ui_benchmark_quick_run_prints_its_figures() -> None:
     )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(figures) == {"scrub_p95_ms", "arithmetic_p95_ms", "edit_p95_ms", "launch_s"}
+    assert set(figures) == {
+        "scrub_p95_ms",
+        "arithmetic_p95_ms",
+        "edit_p95_ms",
+        "launch_s",
+        "big_open_s",
+        "big_stall_p99_ms",
+    }
     assert all(value > 0 for value in figures.values())

@@ -34,7 +34,14 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QWidget,
+)
 
 from convstudio import session as store
 from convstudio.session import (
@@ -48,7 +55,7 @@ from convstudio.session import (
     orphaned_records,
     with_suffix,
 )
-from convstudio.ui.files import recovery
+from convstudio.ui.files import background, recovery
 from convstudio.ui.state.binding import follow
 from convstudio.ui.state.document import SessionDocument
 from convstudio.ui.state.preferences import Preferences
@@ -94,7 +101,7 @@ class FileController(QObject):
     message = Signal(str)
 
     def __init__(
-        self, document: SessionDocument, view: ViewState, window: QWidget, menu: QMenu
+        self, document: SessionDocument, view: ViewState, window: QMainWindow, menu: QMenu
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -113,6 +120,7 @@ class FileController(QObject):
         document.changed.connect(self._document_changed)
         document.cursor_changed.connect(self.autosaver.mark_changed)
         follow(view.events.display_mode, self, self.autosaver.mark_changed)
+        self.jobs = background.FileJobs(window)  # big files open and save off the GUI thread
         self._build_menu(menu)
         window.setAcceptDrops(True)
         app = QApplication.instance()
@@ -331,6 +339,18 @@ class FileController(QObject):
 
     def _load(self, path: Path) -> Session | None:
         """The session in ``path``, or None after telling the user why it cannot be opened."""
+        if background.wants_background_load(path, self.jobs.load_threshold):
+            how, value = self.jobs.run(f"Opening {path.name}", self.jobs.load_task(path))
+            if how == "done":
+                return value
+            if how == "cancelled":
+                self.message.emit(f"Opening “{path.name}” was cancelled; nothing changed")
+            else:
+                self._error(
+                    "Could not open the file",
+                    f"“{path.name}” could not be opened; nothing was changed.\n\n{value}",
+                )
+            return None
         try:
             with _busy():
                 return store.load(path)
@@ -402,12 +422,22 @@ class FileController(QObject):
                 "Save your copy under another name.",
             )
             return False
-        try:
-            with _busy():
-                store.save(self.session_for_saving(), path)
-        except SessionError as error:
-            self._error("Could not save", f"The session was not saved.\n\n{error}")
-            return False
+        session = self.session_for_saving()
+        if background.wants_background_save(session, self.jobs.save_threshold):
+            how, value = self.jobs.run(f"Saving {path.name}", self.jobs.save_task(session, path))
+            if how == "cancelled":
+                self.message.emit(f"Saving “{path.name}” was cancelled; the file is as it was")
+                return False
+            if how == "failed":
+                self._error("Could not save", f"The session was not saved.\n\n{value}")
+                return False
+        else:
+            try:
+                with _busy():
+                    store.save(session, path)
+            except SessionError as error:
+                self._error("Could not save", f"The session was not saved.\n\n{error}")
+                return False
         self.path = path
         self.document.mark_saved()
         self.autosaver.remove()
@@ -444,6 +474,7 @@ class FileController(QObject):
         """
         if self.guard_close and not self.maybe_save("closing"):
             return False
+        self.jobs.shutdown()
         self.autosaver.shutdown()
         return True
 

@@ -15,12 +15,12 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QPainter, QPen, QTransform
-from PySide6.QtWidgets import QGraphicsItem, QLineEdit, QStyleOptionGraphicsItem
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QKeyEvent, QPainter, QPen, QTransform
+from PySide6.QtWidgets import QGraphicsItem, QLineEdit, QSizePolicy, QStyleOptionGraphicsItem
 
 from convstudio.ui.grids.highlights import HighlightLayer, row_runs
 from convstudio.ui.grids.model import GridModel
-from convstudio.ui.grids.numbers import format_exact
+from convstudio.ui.grids.numbers import format_compact, format_exact
 from convstudio.ui.grids.numbers_view import claims_shortcut, key_action_of
 from convstudio.ui.grids.textfit import TextFitter
 from convstudio.ui.style.palette import diverging_lut, highlight_fill, role_color, theme_of
@@ -259,6 +259,90 @@ class HighlightItem(_OverlayItem):
         painter.restore()
 
 
+class LazyMenuViewBox(pg.ViewBox):
+    """A ViewBox whose right-click menu is made the first time it is opened.
+
+    pyqtgraph builds the menu (a dozen widgets) with every ViewBox; for a stage of colour maps
+    that was a third of the time each grid took to appear.
+    """
+
+    def __init__(self, **options) -> None:
+        super().__init__(enableMenu=False, **options)
+        self.state["enableMenu"] = True  # offered, built on demand
+
+    def _applyMenuEnabled(self) -> None:
+        if not self.state.get("enableMenu", True) and self.menu is not None:
+            self.menu.setParent(None)
+            self.menu = None
+
+    def getMenu(self, ev):
+        if self.menu is None and self.menuEnabled():
+            from pyqtgraph.graphicsItems.ViewBox.ViewBoxMenu import ViewBoxMenu
+
+            self.menu = ViewBoxMenu(self)
+            self.updateViewLists()
+        return self.menu
+
+    def getContextMenus(self, event):
+        menu = self.getMenu(event)
+        return menu.actions() if menu is not None else []
+
+
+class LegendBar(pg.GraphicsWidget):
+    """The colour legend: the map's gradient from -limit to +limit with the three values.
+
+    Drawn by hand rather than with pyqtgraph's ColorBarItem, a whole plot with axes that took
+    half of the time each colour-map grid took to build.
+    """
+
+    WIDTH = 58
+    STRIP = 12
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._limit = 1.0
+        self._gradient = QImage()
+        self._text = QColor("#000000")
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        self.setPreferredWidth(self.WIDTH)
+        self.setMinimumWidth(self.WIDTH)
+        self.setMaximumWidth(self.WIDTH)
+
+    def set_look(self, lut: np.ndarray, text: QColor) -> None:
+        """The lookup table (N x 3 or 4, from -limit to +limit) and the colour of the labels."""
+        rgb = np.ascontiguousarray(lut[::-1, :3].astype(np.uint8))  # top is +limit
+        image = QImage(rgb.data, 1, rgb.shape[0], 3, QImage.Format.Format_RGB888)
+        self._gradient = image.copy()
+        self._text = QColor(text)
+        self.update()
+
+    def set_limit(self, limit: float) -> None:
+        self._limit = limit
+        self.update()
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        rect = self.boundingRect()
+        if rect.height() < 8:
+            return
+        strip = QRectF(rect.left() + 2, rect.top() + 6, self.STRIP, rect.height() - 12)
+        painter.drawImage(strip, self._gradient)
+        painter.setPen(QPen(self._text, 0))
+        painter.drawRect(strip)
+        font = QFont(painter.font())
+        font.setPixelSize(10)
+        painter.setFont(font)
+        left = strip.right() + 3
+        width = rect.right() - left
+        for fraction, value in ((0.0, self._limit), (0.5, 0.0), (1.0, -self._limit)):
+            y = strip.top() + fraction * strip.height()
+            box = QRectF(left, y - 7, width, 14)
+            painter.drawText(
+                box,
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                format_compact(value, 3),
+            )
+
+
 class _EditorFilter(QObject):
     """Enter/Tab commit, Escape cancels, leaving the editor commits (as the numbers view does)."""
 
@@ -304,9 +388,12 @@ class ColoursView(pg.GraphicsLayoutWidget):
         self._levels_set = False
         self.ci.layout.setContentsMargins(2, 2, 2, 2)
         self.ci.layout.setHorizontalSpacing(4)
-        self.vb = self.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMenu=True)
+        self.vb = LazyMenuViewBox(lockAspect=True, invertY=True)
+        self.addItem(self.vb, row=0, col=0)
         self.vb.setDefaultPadding(0.02)
-        self.image = pg.ImageItem(axisOrder="row-major")
+        # Downsampled to the pixels on screen before colouring: a 1024x1024 grid shown in 240
+        # pixels is coloured at 240x240 (it was a million-pixel lookup on every repaint).
+        self.image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
         self.vb.addItem(self.image)
         self.padding_item = PaddingItem(model)
         self.padding_item.setZValue(2)
@@ -314,10 +401,7 @@ class ColoursView(pg.GraphicsLayoutWidget):
         self.text_item.setZValue(3)
         for item in (self.padding_item, self.text_item):
             self.vb.addItem(item, ignoreBounds=True)
-        self.bar = pg.ColorBarItem(
-            values=(-1.0, 1.0), width=12, interactive=False, colorMapMenu=False
-        )
-        self.bar.setImageItem(self.image)
+        self.bar = LegendBar()
         self.addItem(self.bar, row=0, col=1)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.refresh_look()
@@ -329,8 +413,8 @@ class ColoursView(pg.GraphicsLayoutWidget):
         self.setBackground(self.palette().window().color())
         lut = diverging_lut(self._theme)
         self._lut = lut
-        positions = np.linspace(0.0, 1.0, lut.shape[0])
-        self.bar.setColorMap(pg.ColorMap(positions, lut))
+        self.image.setLookupTable(lut)
+        self.bar.set_look(lut, self.palette().text().color())
         for item in (self.padding_item, self.text_item, *self._items.values()):
             item.set_theme(self._theme)
         self.text_item.set_colours(self._limit, lut)
@@ -342,7 +426,8 @@ class ColoursView(pg.GraphicsLayoutWidget):
             return
         self._limit = limit
         self._levels_set = True
-        self.bar.setLevels((-limit, limit))
+        self.image.setLevels((-limit, limit))
+        self.bar.set_limit(limit)
         self.text_item.set_colours(limit, self._lut)
 
     def set_editable(self, editable: bool) -> None:

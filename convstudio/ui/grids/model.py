@@ -20,6 +20,8 @@ VALUE_ROLE = Qt.ItemDataRole.UserRole
 GHOST_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Padding = tuple[tuple[int, int], tuple[int, int]]
+#: Above this many padded cells a new set of values updates the whole view at once.
+WHOLE_UPDATE_CELLS = 64 * 64
 
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 _CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
@@ -79,7 +81,13 @@ class GridModel(QAbstractTableModel):
             self.endResetModel()
             return True
         moved = padding != self.padding
-        changed = np.nonzero(padded != self.padded)  # NaN != NaN: shown again, harmless
+        if padded.size > WHOLE_UPDATE_CELLS:
+            # A big grid: telling the view "all of it" costs nothing (it repaints what is on
+            # screen); finding the changed block would scan a million cells on the GUI thread.
+            moved = True
+            changed = (np.empty(0, np.int64), np.empty(0, np.int64))
+        else:
+            changed = np.nonzero(padded != self.padded)  # NaN != NaN: shown again, harmless
         self.padded, self.padding, self.real_shape = padded, padding, (rows, cols)
         self._texts.clear()
         if moved and shape[0] and shape[1]:

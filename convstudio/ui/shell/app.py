@@ -110,6 +110,8 @@ def screenshot(
     ok = wait_for_output(window)
     window.settle()
     app.processEvents()
+    window.stage.build_on_view()  # the cards on view, all of them, not a few per turn
+    app.processEvents()
     saved = window.grab().save(png)
     window.close()
     if not ok:

@@ -3,6 +3,11 @@
 It reads the lecture's picture literally: each input feature sits beside the kernel slice that
 multiplies it, the bias and the output features follow, and the cursor lights up the receptive
 field, the kernel in use and the output cell. It only shows and forwards; the document decides.
+
+Only what is on view is built: each feature's place is a light ``CardSlot`` and its card (a grid
+widget) is made when the slot meets the viewport (``on_view``), so a 64->64 layer costs the few
+cards a screen shows, not dozens. Values, highlights and frames go to the built cards only; a card
+built later is filled as it is made.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from PySide6.QtWidgets import (
 
 from convstudio.engine import Term, pad_input, padded_taps
 from convstudio.session import Session, ViewState
+from convstudio.ui.grids import preload_colours_view
 from convstudio.ui.stage.feature_card import FeatureCard
+from convstudio.ui.stage.on_view import CardSlot, OnViewBuilder, SlotColumn
 from convstudio.ui.state.binding import follow
 from convstudio.ui.state.document import SessionDocument
 from convstudio.ui.state.worker import ConvolutionRunner
@@ -74,13 +81,15 @@ def window(
 def symmetric_limit(*arrays: np.ndarray | None) -> float:
     """The colour range shared by a column of grids: the largest finite magnitude, never zero.
 
+    The largest and the smallest value rather than ``abs(a).max()``: no copy of the array, which
+    for a 32-feature 1024x1024 output was a quarter of a gigabyte made on the GUI thread.
     Infinity and NaN (an overflowed output) are left out: they are marked in the grid instead,
     and would otherwise wash every other value out of the scale."""
     peak = 0.0
     for a in arrays:
         if a is None or not a.size:
             continue
-        top = float(np.abs(a).max())  # NaN or infinity only when the array holds one
+        top = max(float(a.max()), -float(a.min()))  # NaN or infinity only when the array has one
         if not np.isfinite(top):
             finite = a[np.isfinite(a)]
             top = float(np.abs(finite).max()) if finite.size else 0.0
@@ -116,13 +125,18 @@ class LayerStage(QWidget):
         self._cursor: tuple[int, tuple[int, ...]] = (0, (0,))
         self._hover: Term | None = None
         self._mode = "auto"
-        self._in_cards: dict[int, FeatureCard] = {}
-        self._kernel_cards: dict[int, FeatureCard] = {}
-        self._out_cards: dict[int, FeatureCard] = {}
-        self._bias_card: FeatureCard | None = None
+        self._in_slots: dict[int, CardSlot] = {}
+        self._kernel_slots: dict[int, CardSlot] = {}
+        self._out_slots: dict[int, CardSlot] = {}
+        self._bias_slot: CardSlot | None = None
+        self._columns: list[SlotColumn] = []
         self._layout_key: tuple | None = None
         self._document: SessionDocument | None = None
+        self._shown_features: tuple[range, range] | None = None
+        self._limits = {"input": 1.0, "weight": 1.0, "bias": 1.0, "output": 1.0}
+        self._receptive: tuple[np.ndarray, np.ndarray] | None = None
 
+        preload_colours_view()  # the first big layer must not wait for pyqtgraph's import
         self._body = QWidget()
         self._grid = QGridLayout(self._body)
         self._grid.setHorizontalSpacing(10)
@@ -134,6 +148,7 @@ class LayerStage(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroll_area = scroll
         self.setFocusProxy(scroll)  # the keyboard "on the stage": arrows scroll, nothing changes
+        self.on_view = OnViewBuilder(scroll, self)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
@@ -190,13 +205,15 @@ class LayerStage(QWidget):
     def set_session(self, session: Session, parts: frozenset[str] = ALL_PARTS) -> None:
         """Show a changed session; only the ``parts`` that changed are refilled.
 
-        ``parts`` holds the document's change names ("params", "input", "weight", "bias"); a new
-        layout rebuilds the grids and refills everything.
+        ``parts`` holds the document's change names ("params", "input", "weight", "bias"); new
+        features on view lay the slots out again and refill everything built.
         """
         self._session = session
         self._cursor = (session.cursor.out_feature, tuple(session.cursor.position))
         if self._rebuild_if_needed():
             parts = ALL_PARTS
+        if "params" in parts:
+            self._receptive = None
         if parts & {"params", "input"}:
             self._fill_inputs()
         if parts & {"params", "weight", "bias"}:
@@ -206,6 +223,9 @@ class LayerStage(QWidget):
         self._mark_inputs()
         self._frame_outputs()
         self._update_highlights()
+        for column in self._columns:
+            column.relearn()
+        self.on_view.schedule()
 
     def set_output(self, output: np.ndarray | None) -> None:
         """Show the worker's output (None: not computed yet for this layout)."""
@@ -216,6 +236,7 @@ class LayerStage(QWidget):
         """Move the highlights; a new output feature also brings its kernel and frames."""
         moved_feature = out_feature != self._cursor[0]
         self._cursor = (out_feature, tuple(position))
+        self._receptive = None
         if moved_feature and self._session is not None:
             if self._rebuild_if_needed():
                 self._fill_inputs()
@@ -240,23 +261,42 @@ class LayerStage(QWidget):
         self._mode = mode
         for card in self.cards():
             card.grid.set_display_mode(mode)
+        for column in self._columns:
+            column.relearn()
+        self.on_view.schedule()
 
     def cards(self) -> list[FeatureCard]:
-        cards = [*self._in_cards.values(), *self._kernel_cards.values(), *self._out_cards.values()]
-        return cards + ([self._bias_card] if self._bias_card else [])
+        """The cards built so far (the ones on view, and any asked for by name)."""
+        slots = [*self._in_slots.values(), *self._kernel_slots.values(), *self._out_slots.values()]
+        slots += [self._bias_slot] if self._bias_slot is not None else []
+        return [slot.card for slot in slots if slot.card is not None]
+
+    def slots(self) -> list[CardSlot]:
+        """Every place on the stage, built or not (what the builder watches)."""
+        slots = [*self._in_slots.values(), *self._kernel_slots.values(), *self._out_slots.values()]
+        return slots + ([self._bias_slot] if self._bias_slot is not None else [])
 
     def input_card(self, feature: int) -> FeatureCard | None:
-        return self._in_cards.get(feature)
+        """The card of input feature ``feature`` if it is on the stage (built when asked for)."""
+        return self._card(self._in_slots.get(feature))
 
     def kernel_card(self, in_feature: int) -> FeatureCard | None:
         """The card of the current kernel's slice that multiplies input feature ``in_feature``."""
-        return self._kernel_cards.get(in_feature)
+        return self._card(self._kernel_slots.get(in_feature))
 
     def output_card(self, feature: int) -> FeatureCard | None:
-        return self._out_cards.get(feature)
+        return self._card(self._out_slots.get(feature))
 
     def bias_card(self) -> FeatureCard | None:
-        return self._bias_card
+        return self._card(self._bias_slot)
+
+    @staticmethod
+    def _card(slot: CardSlot | None) -> FeatureCard | None:
+        return slot.materialize() if slot is not None else None
+
+    def build_on_view(self) -> None:
+        """Build every card on view now rather than over the next turns (screenshots)."""
+        self.on_view.build_now()
 
     # -- building ------------------------------------------------------------------------------
     def _shown(self) -> tuple[range, range]:
@@ -265,25 +305,30 @@ class LayerStage(QWidget):
         params = session.params
         o = self._cursor[0]
         reads = params.in_features_of(o)
-        shown_in = shown_out = None
-        if self._layout_key is not None and self._layout_key[0] == params:
-            shown_in, shown_out = self._layout_key[2], self._layout_key[3]
+        shown_in, shown_out = self._shown_features or (None, None)
         return (
             window(params.in_features, reads.start, current=shown_in, span=len(reads)),
             window(params.out_features, o, current=shown_out),
         )
 
     def _rebuild_if_needed(self) -> bool:
-        """Lay the grids out again when the layer or the features in view changed; True if so."""
+        """Lay the slots out again when the features in view changed; True if so.
+
+        A settings change that keeps the features on view keeps the cards (they are refilled):
+        laying out again is what made every settings change of a big layer take seconds.
+        """
         session = self._session
         assert session is not None
+        params = session.params
         shown_in, shown_out = self._shown()
-        key = (session.params, session.input.shape, shown_in, shown_out)
+        key = (shown_in, shown_out, params.bias, params.in_features, params.out_features)
         if key == self._layout_key:
             return False
         self._layout_key = key
+        self._shown_features = (shown_in, shown_out)
         self._clear()
-        params = session.params
+        inputs, kernels, outputs, biases = (SlotColumn() for _ in range(4))
+        self._columns = [inputs, kernels, outputs, biases]
         bold = "font-weight: bold; color: palette(mid);"
         headers = ("Input features", "", "Kernel", "", "Bias", "", "Output features")
         for col, text in enumerate(headers):
@@ -292,35 +337,23 @@ class LayerStage(QWidget):
                 label.setStyleSheet(bold)
                 self._grid.addWidget(label, 0, col)
         for row, i in enumerate(shown_in, start=1):
-            card = FeatureCard(f"in {i}", editable=True)
-            card.grid.cell_edited.connect(lambda r, c, v, i=i: self._edit_input(i, r, c, [[v]]))
-            card.grid.block_pasted.connect(lambda r, c, b, i=i: self._edit_input(i, r, c, b))
-            self._wire_messages(card)
-            self._in_cards[i] = card
-            self._grid.addWidget(card, row, 0, Qt.AlignmentFlag.AlignTop)
+            slot = CardSlot(lambda parent, i=i: self._make_input_card(i, parent), inputs)
+            self._in_slots[i] = slot
+            self._grid.addWidget(slot, row, 0, Qt.AlignmentFlag.AlignTop)
             times = QLabel("⊛")
             times.setToolTip("cross-correlation: the kernel slice slides over this input feature")
             times.setStyleSheet("font-size: 18px;")
             self._grid.addWidget(times, row, 1, Qt.AlignmentFlag.AlignCenter)
-            kcard = FeatureCard("", editable=True, role="kernel")
-            kcard.grid.cell_edited.connect(lambda r, c, v, i=i: self._edit_weight(i, r, c, [[v]]))
-            kcard.grid.block_pasted.connect(lambda r, c, b, i=i: self._edit_weight(i, r, c, b))
-            self._wire_messages(kcard)
-            self._kernel_cards[i] = kcard
-            self._grid.addWidget(kcard, row, 2, Qt.AlignmentFlag.AlignTop)
+            kslot = CardSlot(lambda parent, i=i: self._make_kernel_card(i, parent), kernels)
+            self._kernel_slots[i] = kslot
+            self._grid.addWidget(kslot, row, 2, Qt.AlignmentFlag.AlignTop)
         rows = max(len(shown_in), 1)
         plus = QLabel("+")
         plus.setStyleSheet("font-size: 18px;")
         self._grid.addWidget(plus, 1, 3, rows, 1, Qt.AlignmentFlag.AlignCenter)
         if params.bias:
-            self._bias_card = FeatureCard("b", editable=True, role="kernel")
-            self._bias_card.grid.cell_edited.connect(self._edit_bias)
-            # Delete and paste arrive as blocks (the grid clips them to the one bias cell).
-            self._bias_card.grid.block_pasted.connect(
-                lambda r, c, b: self._edit_bias(r, c, float(np.asarray(b).flat[0]))
-            )
-            self._wire_messages(self._bias_card)
-            self._grid.addWidget(self._bias_card, 1, 4, rows, 1, Qt.AlignmentFlag.AlignVCenter)
+            self._bias_slot = CardSlot(self._make_bias_card, biases)
+            self._grid.addWidget(self._bias_slot, 1, 4, rows, 1, Qt.AlignmentFlag.AlignVCenter)
         else:
             none = QLabel("no bias")
             none.setEnabled(False)
@@ -332,11 +365,9 @@ class LayerStage(QWidget):
         out_layout = QVBoxLayout(out_box)
         out_layout.setContentsMargins(0, 0, 0, 0)
         for o in shown_out:
-            card = FeatureCard(f"out {o}", editable=False)
-            card.grid.cell_clicked.connect(lambda r, c, o=o: self._output_clicked(o, r, c))
-            card.setToolTip("Click a cell to move the cursor there")
-            self._out_cards[o] = card
-            out_layout.addWidget(card)
+            slot = CardSlot(lambda parent, o=o: self._make_output_card(o, parent), outputs)
+            self._out_slots[o] = slot
+            out_layout.addWidget(slot)
         out_layout.addStretch(1)
         self._grid.addWidget(out_box, 1, 6, max(rows, 1), 1, Qt.AlignmentFlag.AlignTop)
         hidden_in = params.in_features - len(shown_in)
@@ -349,12 +380,53 @@ class LayerStage(QWidget):
             )
             note.setEnabled(False)
             self._grid.addWidget(note, rows + 1, 0, 1, 7)
-        for card in self.cards():
-            card.grid.set_display_mode(self._mode)
+        self.on_view.track(self.slots())
         return True
 
-    def _wire_messages(self, card: FeatureCard) -> None:
+    def _new_card(
+        self, caption: str, parent: QWidget, *, editable: bool, role: str = "output"
+    ) -> FeatureCard:
+        card = FeatureCard(caption, editable=editable, role=role, parent=parent)
         card.grid.edit_refused.connect(self.message)
+        card.grid.set_display_mode(self._mode)
+        return card
+
+    def _make_input_card(self, i: int, parent: QWidget) -> FeatureCard:
+        card = self._new_card(f"in {i}", parent, editable=True)
+        card.grid.cell_edited.connect(lambda r, c, v, i=i: self._edit_input(i, r, c, [[v]]))
+        card.grid.block_pasted.connect(lambda r, c, b, i=i: self._edit_input(i, r, c, b))
+        self._fill_input_card(i, card)
+        self._mark_input_card(i, card)
+        self._highlight_input_card(i, card)
+        self._hover_card(card, i, kernel=False)
+        return card
+
+    def _make_kernel_card(self, i: int, parent: QWidget) -> FeatureCard:
+        card = self._new_card("", parent, editable=True, role="kernel")
+        card.grid.cell_edited.connect(lambda r, c, v, i=i: self._edit_weight(i, r, c, [[v]]))
+        card.grid.block_pasted.connect(lambda r, c, b, i=i: self._edit_weight(i, r, c, b))
+        self._fill_kernel_card(i, card)
+        self._hover_card(card, i, kernel=True)
+        return card
+
+    def _make_bias_card(self, parent: QWidget) -> FeatureCard:
+        card = self._new_card("b", parent, editable=True, role="kernel")
+        card.grid.cell_edited.connect(self._edit_bias)
+        # Delete and paste arrive as blocks (the grid clips them to the one bias cell).
+        card.grid.block_pasted.connect(
+            lambda r, c, b: self._edit_bias(r, c, float(np.asarray(b).flat[0]))
+        )
+        self._fill_bias_card(card)
+        return card
+
+    def _make_output_card(self, o: int, parent: QWidget) -> FeatureCard:
+        card = self._new_card(f"out {o}", parent, editable=False)
+        card.grid.cell_clicked.connect(lambda r, c, o=o: self._output_clicked(o, r, c))
+        card.setToolTip("Click a cell to move the cursor there")
+        self._fill_output_card(o, card)
+        card.set_current(o == self._cursor[0])
+        self._highlight_output_card(o, card)
+        return card
 
     def _clear(self) -> None:
         while self._grid.count():
@@ -362,139 +434,191 @@ class LayerStage(QWidget):
             widget = item.widget()
             if widget is not None:
                 widget.deleteLater()
-        self._in_cards.clear()
-        self._kernel_cards.clear()
-        self._out_cards.clear()
-        self._bias_card = None
+        self._in_slots.clear()
+        self._kernel_slots.clear()
+        self._out_slots.clear()
+        self._bias_slot = None
+        self._columns = []
+
+    @staticmethod
+    def _built(slots: dict[int, CardSlot]) -> list[tuple[int, FeatureCard]]:
+        return [(key, slot.card) for key, slot in slots.items() if slot.card is not None]
 
     # -- filling values ------------------------------------------------------------------------
     def _fill_inputs(self) -> None:
         session = self._session
         assert session is not None
-        params = session.params
-        padding = grid_padding(params.padding)
-        padded = pad_input(session.input, params)
-        limit = symmetric_limit(padded)
-        for i, card in self._in_cards.items():
-            card.grid.set_colour_range(limit)
-            card.grid.set_values(as_rows(session.input[i]), padding, as_rows(padded[i]))
+        # Padding repeats input values or adds zeros, so the padded grids share the input's range.
+        self._limits["input"] = symmetric_limit(session.input)
+        for i, card in self._built(self._in_slots):
+            self._fill_input_card(i, card)
         self._mark_inputs()
+
+    def _fill_input_card(self, i: int, card: FeatureCard) -> None:
+        session = self._session
+        assert session is not None
+        params = session.params
+        feature = session.input[i : i + 1]
+        padded = pad_input(feature, params)  # one feature: the padded copy stays small
+        card.grid.set_colour_range(self._limits["input"])
+        card.grid.set_values(as_rows(feature[0]), grid_padding(params.padding), as_rows(padded[0]))
 
     def _mark_inputs(self) -> None:
         """Dim the input features the current output feature does not read (groups > 1)."""
+        for i, card in self._built(self._in_slots):
+            self._mark_input_card(i, card)
+
+    def _mark_input_card(self, i: int, card: FeatureCard) -> None:
         session = self._session
         assert session is not None
         params = session.params
         reads = params.in_features_of(self._cursor[0])
-        for i, card in self._in_cards.items():
-            card.set_dimmed(i not in reads)
-            card.set_caption(
-                f"in {i}",
-                ""
-                if i in reads
-                else f"Output feature {self._cursor[0]} does not read this "
-                f"input feature: groups={params.groups} splits the features into groups",
-            )
+        card.set_dimmed(i not in reads)
+        card.set_caption(
+            f"in {i}",
+            ""
+            if i in reads
+            else f"Output feature {self._cursor[0]} does not read this "
+            f"input feature: groups={params.groups} splits the features into groups",
+        )
 
     def _fill_kernels(self) -> None:
         session = self._session
         assert session is not None
-        params = session.params
         o = self._cursor[0]
-        reads = params.in_features_of(o)
-        limit = symmetric_limit(session.weight)
-        for i, card in self._kernel_cards.items():
-            if i in reads:
-                card.setVisible(True)
-                card.grid.set_colour_range(limit)
-                card.grid.set_values(as_rows(session.weight[o, i - reads.start]))
-                card.set_caption(
-                    f"w[{o}, {i - reads.start}]",
-                    f"Kernel {o}, the slice that multiplies input feature {i}",
-                )
-                card.set_current(True)
-            else:
-                card.setVisible(False)
-        if self._bias_card is not None:
-            self._bias_card.grid.set_colour_range(symmetric_limit(session.bias))
-            self._bias_card.grid.set_values(session.bias[o : o + 1][None, :])
-            self._bias_card.set_caption(f"b[{o}]", f"The bias of output feature {o}")
-            self._bias_card.set_current(True)
+        reads = session.params.in_features_of(o)
+        self._limits["weight"] = symmetric_limit(session.weight)
+        self._limits["bias"] = symmetric_limit(session.bias)
+        for i, slot in self._kernel_slots.items():
+            slot.setVisible(i in reads)
+            if slot.card is not None:
+                self._fill_kernel_card(i, slot.card)
+        if self._bias_slot is not None and self._bias_slot.card is not None:
+            self._fill_bias_card(self._bias_slot.card)
+
+    def _fill_kernel_card(self, i: int, card: FeatureCard) -> None:
+        session = self._session
+        assert session is not None
+        o = self._cursor[0]
+        reads = session.params.in_features_of(o)
+        if i in reads:
+            card.setVisible(True)
+            card.grid.set_colour_range(self._limits["weight"])
+            card.grid.set_values(as_rows(session.weight[o, i - reads.start]))
+            card.set_caption(
+                f"w[{o}, {i - reads.start}]",
+                f"Kernel {o}, the slice that multiplies input feature {i}",
+            )
+            card.set_current(True)
+        else:
+            card.setVisible(False)
+
+    def _fill_bias_card(self, card: FeatureCard) -> None:
+        session = self._session
+        assert session is not None
+        o = self._cursor[0]
+        card.grid.set_colour_range(self._limits["bias"])
+        card.grid.set_values(session.bias[o : o + 1][None, :])
+        card.set_caption(f"b[{o}]", f"The bias of output feature {o}")
+        card.set_current(True)
+
+    def _shown_output(self) -> np.ndarray | None:
+        """The output if it belongs to the session's layout (None: not computed yet)."""
+        session = self._session
+        out = self._output
+        if session is None or out is None:
+            return None
+        expected = session.params.output_shape_unchecked(session.input.shape)
+        return out if out.shape == expected else None
 
     def _fill_outputs(self) -> None:
-        session = self._session
-        if session is None:
+        if self._session is None:
             return
-        out = self._output
-        expected = session.params.output_shape_unchecked(session.input.shape)
-        if out is not None and out.shape != expected:
-            out = None
-        limit = symmetric_limit(out)
-        for o, card in self._out_cards.items():
-            values = out[o] if out is not None else np.full(expected[1:], np.nan)
-            card.grid.set_pending(out is None)
-            card.grid.set_colour_range(limit)
-            card.grid.set_values(as_rows(values))
+        out = self._shown_output()
+        self._limits["output"] = symmetric_limit(out)
+        for o, card in self._built(self._out_slots):
+            self._fill_output_card(o, card)
         self._frame_outputs()
 
+    def _fill_output_card(self, o: int, card: FeatureCard) -> None:
+        session = self._session
+        assert session is not None
+        out = self._shown_output()
+        if out is not None:
+            values = out[o]
+        else:  # a placeholder until the worker's output arrives
+            values = np.full(session.params.output_shape_unchecked(session.input.shape)[1:], np.nan)
+        card.grid.set_pending(out is None)  # blank, not NaN, while the output is computed
+        card.grid.set_colour_range(self._limits["output"])
+        card.grid.set_values(as_rows(values))
+
     def _frame_outputs(self) -> None:
-        for o, card in self._out_cards.items():
+        for o, card in self._built(self._out_slots):
             card.set_current(o == self._cursor[0])
 
     # -- highlights ----------------------------------------------------------------------------
-    def _update_highlights(self) -> None:
-        session = self._session
-        if session is None:
-            return
-        params = session.params
-        o, position = self._cursor
-        reads = params.in_features_of(o)
-        cells = taps_cells(padded_taps(params, position))
-        for i, card in self._in_cards.items():
-            if i in reads:
-                card.grid.set_highlight("receptive", cells, "receptive")
-            else:
-                card.grid.clear_highlight("receptive")
-        for card in self._out_cards.values():
-            card.grid.clear_highlight("output")
-        card = self._out_cards.get(o)
-        if card is not None:
+    def _receptive_cells(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._receptive is None:
+            assert self._session is not None
+            self._receptive = taps_cells(padded_taps(self._session.params, self._cursor[1]))
+        return self._receptive
+
+    def _highlight_input_card(self, i: int, card: FeatureCard) -> None:
+        assert self._session is not None
+        if i in self._session.params.in_features_of(self._cursor[0]):
+            card.grid.set_highlight("receptive", self._receptive_cells(), "receptive")
+        else:
+            card.grid.clear_highlight("receptive")
+
+    def _highlight_output_card(self, o: int, card: FeatureCard) -> None:
+        if o == self._cursor[0]:
+            position = self._cursor[1]
             row, col = (0, position[0]) if len(position) == 1 else position
             card.grid.set_highlight("output", [(row, col)], "output")
+        else:
+            card.grid.clear_highlight("output")
+
+    def _update_highlights(self) -> None:
+        if self._session is None:
+            return
+        for i, card in self._built(self._in_slots):
+            self._highlight_input_card(i, card)
+        for o, card in self._built(self._out_slots):
+            self._highlight_output_card(o, card)
         self._update_hover()
 
     def _update_hover(self) -> None:
-        for card in self.cards():
-            card.grid.clear_highlight("hover")
+        for i, card in self._built(self._in_slots):
+            self._hover_card(card, i, kernel=False)
+        for i, card in self._built(self._kernel_slots):
+            self._hover_card(card, i, kernel=True)
+
+    def _hover_card(self, card: FeatureCard, in_feature: int, *, kernel: bool) -> None:
+        """Light the hovered term's cell in this input card or kernel card (or clear it)."""
         term = self._hover
-        if term is None:
+        if term is None or term.in_feature != in_feature:
+            card.grid.clear_highlight("hover")
             return
         if len(term.padded_index) == 1:
             padded = (0, term.padded_index[0])
-            kernel = (0, term.kernel_index[0])
+            kernel_cell = (0, term.kernel_index[0])
         else:
-            padded, kernel = term.padded_index, term.kernel_index
-        card = self._in_cards.get(term.in_feature)
-        if card is not None:
-            cells = [padded]
-            if term.source_index is not None:
-                source = term.source_index
-                pad = grid_padding(self._session.params.padding) if self._session else None
-                if pad is not None:
-                    src = (
-                        (0, source[0] + pad[1][0])
-                        if len(source) == 1
-                        else (
-                            source[0] + pad[0][0],
-                            source[1] + pad[1][0],
-                        )
-                    )
-                    if src != padded:
-                        cells.append(src)
-            card.grid.set_highlight("hover", cells, "hover")
-        kcard = self._kernel_cards.get(term.in_feature)
-        if kcard is not None:
-            kcard.grid.set_highlight("hover", [kernel], "hover")
+            padded, kernel_cell = term.padded_index, term.kernel_index
+        if kernel:
+            card.grid.set_highlight("hover", [kernel_cell], "hover")
+            return
+        cells = [padded]
+        if term.source_index is not None and self._session is not None:
+            source = term.source_index
+            pad = grid_padding(self._session.params.padding)
+            src = (
+                (0, source[0] + pad[1][0])
+                if len(source) == 1
+                else (source[0] + pad[0][0], source[1] + pad[1][0])
+            )
+            if src != padded:
+                cells.append(src)
+        card.grid.set_highlight("hover", cells, "hover")
 
     # -- edits ---------------------------------------------------------------------------------
     def _block(self, block: object) -> np.ndarray:
