@@ -271,7 +271,7 @@ class FileJobs(QObject):
         runner.ended.connect(thread.quit)
         thread.finished.connect(lambda t=thread: self._forget(t))
         self._threads.append(thread)
-        thread._runner = runner  # type: ignore[attr-defined]  # lives as long as its thread
+        thread._runner = runner  # lives as long as its thread
         self._cancel, self._title, self._started = cancel, title, time.monotonic()
         self._ending = ("cancelled", None)
         loop = self._loop = QEventLoop()
