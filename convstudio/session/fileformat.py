@@ -14,12 +14,10 @@ then renamed over the target, so a save that fails leaves the old file exactly a
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ import numpy as np
 from convstudio.engine import limits
 from convstudio.engine.errors import ConvError
 from convstudio.engine.params import FIELD_NAMES, ConvParams
+from convstudio.session.atomic import write_atomically
 from convstudio.session.errors import SessionError
 from convstudio.session.model import (
     Cursor,
@@ -567,26 +566,6 @@ def dumps(session: Session) -> str:
     return "\n".join(lines)
 
 
-def _umask() -> int:
-    with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (best effort: not every system can open a folder)."""
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def save(session: Session, path: str | os.PathLike[str]) -> None:
     """Write ``session`` to ``path`` atomically.
 
@@ -607,28 +586,4 @@ def save(session: Session, path: str | os.PathLike[str]) -> None:
             f"{MAX_FILE_BYTES:,} bytes for a session file",
             path=where,
         )
-    if where.is_symlink():
-        where = Path(os.path.realpath(where))
-    if where.is_dir():
-        raise SessionError(f"cannot save {where}: it is a folder", path=where)
-    temporary: str | None = None
-    try:
-        try:
-            mode = stat.S_IMODE(os.stat(where).st_mode)
-        except (FileNotFoundError, NotADirectoryError):
-            mode = 0o666 & ~_umask()
-        fd, temporary = tempfile.mkstemp(prefix=f".{where.name}.", suffix=".tmp", dir=where.parent)
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, where)
-        temporary = None
-        _fsync_folder(where.parent)
-    except OSError as error:
-        raise SessionError(f"cannot save {where}: {error.strerror or error}", path=where) from error
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+    write_atomically(where, data)
