@@ -74,9 +74,7 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
                 os.unlink(temporary)
 
 
-def write_folder_atomically(
-    path: str | os.PathLike[str], fill: Callable[[Path], None]
-) -> None:
+def write_folder_atomically(path: str | os.PathLike[str], fill: Callable[[Path], None]) -> None:
     """Create the folder ``path`` whole: ``fill`` writes its files into a temporary folder beside
     it, which is then renamed to ``path``. ``path`` must not exist, or be an empty folder.
 

@@ -59,8 +59,8 @@ def _header(session: Session, language: str) -> list[str]:
         f'"""{title or "A ConvStudio layer"}',
         "",
         f"Conv{params.ndim}d, {params.in_features} -> {params.out_features} features, input "
-        f"{_tuple(session.input.shape)}, computed with {uses}. Written by ConvStudio from the",
-        "session's exact values; the result is `output`.",
+        f"{_tuple(session.input.shape)}, computed with {uses}.",
+        "Written by ConvStudio from the session's exact values; the result is `output`.",
         '"""',
         "",
     ]
