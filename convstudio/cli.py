@@ -1,4 +1,5 @@
-"""Command line entry point: `convstudio [SESSION]`, `--version`, `--screenshot PNG`."""
+"""Command line entry point: `convstudio [SESSION]`, `--version`, `--screenshot PNG`, and the
+subcommands `convstudio export SESSION OUT ...` and `convstudio new OUT.convstudio --layer ...`."""
 
 from __future__ import annotations
 
@@ -51,8 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The subcommands; anything else is the window's own command line (a session, --screenshot).
+SUBCOMMANDS = ("export", "new")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SUBCOMMANDS:
+        from convstudio import transfer_cli
+
+        return transfer_cli.main(argv)
+    args = build_parser().parse_args(argv)
     # Qt is imported only here, so `--version` and `--help` stay instant.
     from convstudio.ui.shell import app
 

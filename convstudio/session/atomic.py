@@ -74,27 +74,61 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
                 os.unlink(temporary)
 
 
-def write_folder_atomically(path: str | os.PathLike[str], fill: Callable[[Path], None]) -> None:
-    """Create the folder ``path`` whole: ``fill`` writes its files into a temporary folder beside
-    it, which is then renamed to ``path``. ``path`` must not exist, or be an empty folder.
+class AtomicFolder:
+    """A folder written whole: files go into a temporary folder beside ``path``, which
+    ``commit()`` renames to ``path``; ``discard()`` (or a failure) removes it, leaving nothing.
 
-    If ``fill`` raises (a ``SessionError``, a cancel), the temporary folder is removed and the
-    exception goes on: nothing is left at ``path``.
+    ``path`` must not exist, or be an empty folder (it is then replaced). Long exports (one PNG
+    per frame, written while a progress dialog runs) fill ``temporary`` one file at a time.
     """
-    where = Path(os.fspath(path))
-    if where.exists() and (not where.is_dir() or any(where.iterdir())):
-        what = "a file" if not where.is_dir() else "a folder that is not empty"
-        raise SessionError(f"cannot save {where}: it is {what}", path=where)
-    temporary: Path | None = None
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        where = Path(os.fspath(path))
+        if where.exists() and (not where.is_dir() or any(where.iterdir())):
+            what = "a file" if not where.is_dir() else "a folder that is not empty"
+            raise SessionError(f"cannot save {where}: it is {what}", path=where)
+        self.path = where
+        try:
+            self.temporary: Path | None = Path(
+                tempfile.mkdtemp(prefix=f".{where.name}.", dir=where.parent)
+            )
+        except OSError as error:
+            raise SessionError(
+                f"cannot save {where}: {error.strerror or error}", path=where
+            ) from error
+
+    def commit(self) -> None:
+        """Put the finished folder in place (raises ``SessionError``; nothing is left then)."""
+        if self.temporary is None:
+            raise SessionError(f"cannot save {self.path}: already finished", path=self.path)
+        try:
+            os.chmod(self.temporary, 0o777 & ~_umask())
+            os.replace(self.temporary, self.path)
+            self.temporary = None
+            fsync_folder(self.path.parent)
+        except OSError as error:
+            self.discard()
+            raise SessionError(
+                f"cannot save {self.path}: {error.strerror or error}", path=self.path
+            ) from error
+
+    def discard(self) -> None:
+        """Remove the unfinished folder (a cancel, a failure); harmless after ``commit``."""
+        if self.temporary is not None:
+            shutil.rmtree(self.temporary, ignore_errors=True)
+            self.temporary = None
+
+
+def write_folder_atomically(path: str | os.PathLike[str], fill: Callable[[Path], None]) -> None:
+    """Create the folder ``path`` whole with ``fill(temporary_folder)`` writing its files.
+
+    If ``fill`` raises (a ``SessionError``, a cancel), nothing is left at ``path`` and the
+    exception goes on.
+    """
+    folder = AtomicFolder(path)
     try:
-        temporary = Path(tempfile.mkdtemp(prefix=f".{where.name}.", dir=where.parent))
-        fill(temporary)
-        os.chmod(temporary, 0o777 & ~_umask())
-        os.replace(temporary, where)
-        temporary = None
-        fsync_folder(where.parent)
-    except OSError as error:
-        raise SessionError(f"cannot save {where}: {error.strerror or error}", path=where) from error
+        assert folder.temporary is not None
+        fill(folder.temporary)
+        folder.commit()
     finally:
-        if temporary is not None:
-            shutil.rmtree(temporary, ignore_errors=True)
+        folder.discard()

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from itertools import product
 
-import numpy as np
-
 from convstudio.engine.params import ConvParams
 
 ORDERS = ("feature-major", "position-major")
@@ -45,32 +43,3 @@ def playback_order(
         for position in positions:
             for feature in features:
                 yield feature, position
-
-
-def step_count(params: ConvParams, input_shape: Sequence[int]) -> int:
-    """How many steps a full playback takes: one per output cell."""
-    return int(np.prod(params.output_shape(input_shape)))
-
-
-def reached_mask(
-    params: ConvParams, input_shape: Sequence[int], step: int, order: str = "feature-major"
-) -> np.ndarray:
-    """A boolean array of the output's shape: True for the cells played by step ``step`` (0-based,
-    the current cell included), False for those not reached yet (a "reveal" leaves them blank).
-
-    Computed without walking the order, so a long playback costs the same at every step.
-    """
-    _check_order(order)
-    out_shape = params.output_shape(input_shape)
-    total = int(np.prod(out_shape))
-    if not 0 <= step < total:
-        raise ValueError(f"step {step} is outside 0..{total - 1}")
-    rank = np.arange(total).reshape(out_shape)
-    if order == "position-major":
-        # Position-major visits feature f at position p as step p * features + f.
-        features = out_shape[0]
-        positions = total // features
-        rank = (np.arange(positions)[None, :] * features + np.arange(features)[:, None]).reshape(
-            out_shape
-        )
-    return rank <= step
