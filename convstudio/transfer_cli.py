@@ -172,6 +172,9 @@ def run_new(args: argparse.Namespace) -> int:
 def main(argv: list[str]) -> int:
     """``argv`` starts with the subcommand ("export" or "new")."""
     command, rest = argv[0], argv[1:]
-    if command == "export":
-        return run_export(export_parser().parse_args(rest))
-    return run_new(new_parser().parse_args(rest))
+    parser = export_parser() if command == "export" else new_parser()
+    try:
+        args = parser.parse_args(rest)
+    except SystemExit as stop:  # --help (0) or a usage error (1): a status, as every refusal
+        return stop.code if isinstance(stop.code, int) else 1
+    return run_export(args) if command == "export" else run_new(args)
