@@ -27,6 +27,7 @@ from convstudio.engine.errors import ConvError
 from convstudio.engine.explain import explain_checked
 from convstudio.session.fills import FILL_LABELS, available_fills
 from convstudio.session.model import Session
+from convstudio.ui.export.menus import install_transfer_menus
 from convstudio.ui.files.file_controller import FileController
 from convstudio.ui.panels.arithmetic_panel import ArithmeticPanel
 from convstudio.ui.panels.kernel_bank import KernelBank
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.files = FileController(self)
         self.welcome = install_welcome(self)  # first-run tips above the stage
         self.help = install_help_menu(self, self.help_menu, self.welcome.show_again)
+        self.transfer = install_transfer_menus(self)  # File > Import/Export, Edit > Copy as
         theme_controller().theme_changed.connect(self._theme_changed)
         self.resize(fitted_size(DEFAULT_SIZE, self.screen().availableGeometry().size()))
         # Settings and the kernel bank share the left side as tabs, so the stage keeps the width
