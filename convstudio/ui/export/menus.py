@@ -192,9 +192,11 @@ class TransferMenus(QObject):
         try:
             if params.ndim != 2:
                 raise TransferError(f"{name}: a picture is a 2D input, but the layer is 1D")
-            values = images.read_image(
-                source, session.spatial, images.mode_for(params.in_features), name=name
-            )
+            try:
+                mode = images.mode_for(params.in_features)
+            except TransferError as error:
+                raise TransferError(f"{name}: {error}") from None
+            values = images.read_image(source, session.spatial, mode, name=name)
             self.document.set_cells("input", (0,) * session.input.ndim, values)
         except ValueError as error:
             return self._refuse("Import", error)
