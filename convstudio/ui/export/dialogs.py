@@ -287,6 +287,7 @@ class WeightsDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(self.list)
         layout.addWidget(self.buttons)
+        self.resize(600, 360)
         self.list.itemDoubleClicked.connect(lambda _item: self._accept())
         self.list.currentItemChanged.connect(self._selection_changed)
         for row in range(self.list.count()):
