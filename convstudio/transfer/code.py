@@ -47,7 +47,7 @@ def assign(name: str, call: str, array: np.ndarray, tail: str = ")") -> str:
     return head + literal(array, head) + tail
 
 
-def _tuple(values: tuple[int, ...]) -> str:
+def _tuple(values: tuple[object, ...]) -> str:
     return "(" + ", ".join(str(v) for v in values) + ("," if len(values) == 1 else "") + ")"
 
 
@@ -93,7 +93,7 @@ def numpy_script(session: Session) -> str:
         "    weight,",
         f"    {bias},",
         f"    stride={_tuple(params.stride)},",
-        f"    padding={_tuple(tuple(params.padding))},",
+        f"    padding={_tuple(params.padding)},",
         f"    dilation={_tuple(params.dilation)},",
         f"    groups={params.groups},",
         f"    padding_mode={params.padding_mode!r},",

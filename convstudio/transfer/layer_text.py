@@ -191,8 +191,8 @@ def parse_layer(text: str) -> LayerSpec:
     for arg_name, node in zip(SIGNATURE, call.args):
         values[arg_name] = _literal(node, arg_name)
     for keyword in call.keywords:
+        assert keyword.arg is not None  # **kwargs was refused above
         arg_name = keyword.arg
-        assert arg_name is not None
         if arg_name not in SIGNATURE and arg_name not in IGNORED:
             raise _refuse(
                 f"{kind}: unknown argument {arg_name!r} (PyTorch's are "
