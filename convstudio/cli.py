@@ -1,8 +1,10 @@
-"""Command line entry point: `convstudio [SESSION]`, `--version`, `--screenshot PNG`."""
+"""Command line entry point: `convstudio [SESSION]`, `--version`, `--screenshot PNG`, and the
+subcommands `convstudio export SESSION OUT ...` and `convstudio new OUT.convstudio --layer ...`."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from convstudio import __version__
@@ -51,8 +53,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The subcommands; anything else is the window's own command line (a session, --screenshot).
+SUBCOMMANDS = ("export", "new")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SUBCOMMANDS:  # convstudio export / convstudio new
+        from convstudio import transfer_cli
+
+        return transfer_cli.main(argv)
+    args = build_parser().parse_args(argv)
+    if args.screenshot:  # a picture for a file never needs a screen (unless one is chosen)
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     # Qt is imported only here, so `--version` and `--help` stay instant. First: one clear line
     # instead of Qt's traceback or abort when system libraries are missing.
     from convstudio.ui.shell import platform_check

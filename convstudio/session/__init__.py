@@ -9,6 +9,7 @@ behind them can change without the UI noticing.
 True
 """
 
+from convstudio.session.atomic import AtomicFolder, write_atomically, write_folder_atomically
 from convstudio.session.errors import SessionError
 from convstudio.session.examples import (
     ExampleInfo,
@@ -38,6 +39,8 @@ from convstudio.session.notes_record import (
     with_notes_layer,
 )
 from convstudio.session.overflow import overflow_message
+from convstudio.session.playback import ORDERS as PLAYBACK_ORDERS
+from convstudio.session.playback import playback_order
 from convstudio.session.recovery import (
     RecoveryFiles,
     RecoveryRecord,
@@ -51,9 +54,11 @@ __all__ = [
     "DISPLAY_MODES",
     "FILL_LABELS",
     "FORMAT",
+    "PLAYBACK_ORDERS",
     "SUFFIX",
     "TARGETS",
     "VERSION",
+    "AtomicFolder",
     "Cursor",
     "ExampleInfo",
     "RecoveryFiles",
@@ -77,10 +82,13 @@ __all__ = [
     "orphaned_records",
     "outdated_text",
     "overflow_message",
+    "playback_order",
     "process_identity",
     "save",
     "set_notes_layer",
     "with_notes_layer",
     "with_suffix",
+    "write_atomically",
+    "write_folder_atomically",
     "writer_running",
 ]

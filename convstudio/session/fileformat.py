@@ -28,7 +28,7 @@ from convstudio.engine import is_whole_number
 from convstudio.engine.errors import ConvError
 from convstudio.engine.params import FIELD_NAMES, ConvParams
 from convstudio.session import limits
-from convstudio.session.atomic import write_atomic
+from convstudio.session.atomic import write_atomically
 from convstudio.session.errors import SessionError
 from convstudio.session.model import (
     Cursor,
@@ -612,11 +612,4 @@ def save(session: Session, path: str | os.PathLike[str]) -> None:
             f"{MAX_FILE_BYTES:,} bytes for a session file",
             path=where,
         )
-    if where.is_symlink():
-        where = Path(os.path.realpath(where))
-    if where.is_dir():
-        raise SessionError(f"cannot save {where}: it is a folder", path=where)
-    try:
-        write_atomic(where, data)
-    except OSError as error:
-        raise SessionError(f"cannot save {where}: {error.strerror or error}", path=where) from error
+    write_atomically(where, data)

@@ -5,7 +5,7 @@ A writer (one ConvStudio window, through ``convstudio.ui.files.recovery.Autosave
 recovery file ``autosave-<pid>-<token>.convstudio`` and a small JSON sidecar beside it that
 records the writer's pid (and, where the OS tells, when that process started, so a recycled pid is
 not taken for the writer), the file the work belongs to and the title. Both are written with
-``write_atomic`` (the same as File > Save), so each is always the previous or the new snapshot.
+``write_atomically`` (the same as File > Save), so each is always the previous or the new snapshot.
 
 ``orphaned_records(folder)`` lists the recovery files whose writer is no longer running; files of a
 writer that still runs (another ConvStudio window) are left alone. Which folder, when to write and
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from convstudio.session import fileformat
-from convstudio.session.atomic import write_atomic
+from convstudio.session.atomic import write_atomically
 from convstudio.session.fileformat import SUFFIX
 from convstudio.session.model import Session
 
@@ -252,7 +252,7 @@ class RecoveryFiles:
         without a sidecar would never be found.
         """
         self.folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.sidecar_path, json.dumps(sidecar, indent=1).encode("utf-8"))
+        write_atomically(self.sidecar_path, json.dumps(sidecar, indent=1).encode("utf-8"))
         fileformat.save(session, self.session_path)
         with self._lock:
             if epoch != self._epoch:  # removed while writing: the work was saved meanwhile

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QVBoxLa
 
 from convstudio import __version__
 from convstudio.session import FILL_LABELS, Session, ViewState, available_fills
+from convstudio.ui.export.menus import install_transfer_menus
 from convstudio.ui.files.file_controller import FileController
 from convstudio.ui.panels.arithmetic_panel import ArithmeticPanel
 from convstudio.ui.panels.kernel_bank import KernelBank
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self.keyboard_rules = install_keyboard_rules(  # redo keys, undo from any settings box
             self, self.redo_action, self.settings_panel.editing_done, self.stage
         )
+        self.transfer = install_transfer_menus(self)  # File > Import/Export, Edit > Copy as
         self.resize(fitted_size(DEFAULT_SIZE, self.screen().availableGeometry().size()))
         # Settings and the kernel bank share the left side as tabs, so the stage keeps the width
         # the lecture's side-by-side picture needs.
