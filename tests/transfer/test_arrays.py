@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convstudio.engine import ConvParams, limits
-from convstudio.session import SessionError
+from convstudio.engine import ConvParams
+from convstudio.session import SessionError, limits
 from convstudio.transfer import TransferError, read_array, write_array
 from convstudio.transfer.arrays import as_input
 

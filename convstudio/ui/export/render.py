@@ -17,7 +17,7 @@ from PIL import Image
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QSize
 from PySide6.QtGui import QImage, QPainter, QPalette, QRegion
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from convstudio.ui.export.reveal import blank_unreached
 
@@ -30,7 +30,9 @@ MAX_SCALE = 8.0
 
 
 def stage_content(window: MainWindow) -> QWidget:
-    """The widget holding the whole stage (its scroll area's content)."""
+    """The widget holding the whole stage (its scroll area's content), every card built."""
+    window.stage.build_all()
+    QApplication.processEvents()  # the built cards laid out before they are drawn
     content = window.stage.scroll_area.widget()
     return content if content is not None else window.stage
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+from PySide6.QtCore import QCoreApplication, QEvent
+
 from convstudio.ui.export.exporter import ExportRequest, export_now
 from convstudio.ui.shell import app, qt_messages
 from convstudio.ui.shell.main_window import DEFAULT_SIZE, MainWindow
@@ -39,5 +41,9 @@ def export_pictures(session_path: str, request: ExportRequest, theme: str | None
         print(f"convstudio: {error}", file=sys.stderr)
         return 1
     finally:
+        # Gone, not only closed: a caller in the same process (a script, the tests) keeps no
+        # hidden window with its worker thread behind.
         window.close()
+        window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return 0

@@ -298,6 +298,11 @@ class LayerStage(QWidget):
         """Build every card on view now rather than over the next turns (screenshots)."""
         self.on_view.build_now()
 
+    def build_all(self) -> None:
+        """Build every card the stage holds, on view or not: an export draws the whole stage."""
+        for slot in self.slots():
+            slot.materialize()
+
     # -- building ------------------------------------------------------------------------------
     def _shown(self) -> tuple[range, range]:
         session = self._session
