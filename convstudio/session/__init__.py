@@ -38,6 +38,16 @@ from convstudio.session.notes_record import (
     with_notes_layer,
 )
 from convstudio.session.overflow import overflow_message
+from convstudio.session.playback import ORDERS as PLAYBACK_ORDERS
+from convstudio.session.playback import SPEEDS as PLAYBACK_SPEEDS
+from convstudio.session.playback import (
+    cell_at,
+    interval_ms,
+    last_cell,
+    playback_order,
+    revealed,
+    stepped,
+)
 from convstudio.session.recovery import (
     RecoveryFiles,
     RecoveryRecord,
@@ -51,6 +61,8 @@ __all__ = [
     "DISPLAY_MODES",
     "FILL_LABELS",
     "FORMAT",
+    "PLAYBACK_ORDERS",
+    "PLAYBACK_SPEEDS",
     "SUFFIX",
     "TARGETS",
     "VERSION",
@@ -63,10 +75,13 @@ __all__ = [
     "ViewState",
     "available_fills",
     "blank_session",
+    "cell_at",
     "dumps",
     "examples_dir",
     "fill_values",
+    "interval_ms",
     "is_bundled",
+    "last_cell",
     "layer_record",
     "list_examples",
     "load",
@@ -77,9 +92,12 @@ __all__ = [
     "orphaned_records",
     "outdated_text",
     "overflow_message",
+    "playback_order",
     "process_identity",
+    "revealed",
     "save",
     "set_notes_layer",
+    "stepped",
     "with_notes_layer",
     "with_suffix",
     "writer_running",
