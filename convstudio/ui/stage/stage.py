@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from convstudio.engine import Term, pad_input, padded_taps
-from convstudio.session import Session, ViewState
+from convstudio.session import Session, ViewState, revealed
 from convstudio.ui.stage.feature_card import FeatureCard
 from convstudio.ui.state.binding import follow
 from convstudio.ui.state.document import SessionDocument
@@ -116,6 +116,7 @@ class LayerStage(QWidget):
         self._cursor: tuple[int, tuple[int, ...]] = (0, (0,))
         self._hover: Term | None = None
         self._mode = "auto"
+        self._reveal: str | None = None  # the playback order while revealing, else None
         self._in_cards: dict[int, FeatureCard] = {}
         self._kernel_cards: dict[int, FeatureCard] = {}
         self._out_cards: dict[int, FeatureCard] = {}
@@ -148,6 +149,9 @@ class LayerStage(QWidget):
         runner.result_ready.connect(self._result_ready)
         follow(view.events.display_mode, self, self.set_display_mode)
         follow(view.events.hover, self, self.set_hover)
+        for field in (view.events.reveal, view.events.order):
+            follow(field, self, lambda *_: self.set_reveal(view.order if view.reveal else None))
+        self._reveal = view.order if view.reveal else None
         self.input_edited.connect(self._input_edited)
         self.weight_edited.connect(self._weight_edited)
         self.bias_edited.connect(self._bias_edited)
@@ -223,7 +227,14 @@ class LayerStage(QWidget):
             self._fill_kernels()
             self._mark_inputs()
             self._frame_outputs()
+        if self._reveal is not None:
+            self._fill_outputs()
         self._update_highlights()
+
+    def set_reveal(self, order: str | None) -> None:
+        """Blank the output cells playback in ``order`` has not reached yet (None: show all)."""
+        self._reveal = order
+        self._fill_outputs()
 
     def show_start(self) -> None:
         """Scroll to the top left and take the keyboard: where a file just opened starts."""
@@ -430,9 +441,12 @@ class LayerStage(QWidget):
         if out is not None and out.shape != expected:
             out = None
         limit = symmetric_limit(out)
+        hidden = None if self._reveal is None else ~revealed(expected, self._cursor, self._reveal)
         for o, card in self._out_cards.items():
             values = out[o] if out is not None else np.full(expected[1:], np.nan)
-            card.grid.set_pending(out is None)
+            if hidden is not None:  # not reached yet: NaN, drawn blank while pending
+                values = np.where(hidden[o], np.nan, values)
+            card.grid.set_pending(out is None or hidden is not None)
             card.grid.set_colour_range(limit)
             card.grid.set_values(as_rows(values))
         self._frame_outputs()
