@@ -103,16 +103,24 @@ def last_cell(out_shape: Sequence[int], order: str) -> Cell:
 
 def revealed(out_shape: Sequence[int], cell: Cell, order: str) -> np.ndarray:
     """A boolean array of ``out_shape``: True for every output cell computed by the time playback
-    reaches ``cell`` (the cell itself included), False for those still to come."""
+    reaches ``cell`` (the cell itself included), False for those still to come.
+
+    Built from one boolean row of positions, never an array of step numbers, so a large output
+    costs one byte per cell."""
     check_order(order)
     features, spatial = out_shape[0], tuple(out_shape[1:])
-    flat = np.arange(prod(spatial)).reshape(spatial)
-    feature = np.arange(features).reshape((features,) + (1,) * len(spatial))
+    feature, position = cell
+    flat = int(np.ravel_multi_index(tuple(position), spatial)) if spatial else 0
+    positions = np.arange(prod(spatial))
+    mask = np.empty((features, prod(spatial)), dtype=bool)
     if order == "feature-major":
-        steps = feature * prod(spatial) + flat
+        mask[:feature] = True
+        mask[feature] = positions <= flat
+        mask[feature + 1 :] = False
     else:
-        steps = flat * features + feature
-    return np.asarray(steps <= step_index(out_shape, cell, order))
+        mask[:] = positions < flat
+        mask[: feature + 1, flat] = True
+    return mask.reshape(tuple(out_shape))
 
 
 __all__ = [
