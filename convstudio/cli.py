@@ -48,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--position", type=_position, metavar="I[,J]", help="with --screenshot: the output position"
     )
     parser.add_argument(
+        "--reveal",
+        action="store_true",
+        help="with --screenshot: blank the output cells playback has not reached by the position",
+    )
+    parser.add_argument(
         "--size", type=_size, metavar="WxH", help="with --screenshot: the window size"
     )
     return parser
@@ -84,5 +89,6 @@ def main(argv: list[str] | None = None) -> int:
             out_feature=args.out_feature,
             position=args.position,
             size=args.size,
+            reveal=args.reveal,
         )
     return app.run(args.session)

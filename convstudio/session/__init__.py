@@ -40,7 +40,15 @@ from convstudio.session.notes_record import (
 )
 from convstudio.session.overflow import overflow_message
 from convstudio.session.playback import ORDERS as PLAYBACK_ORDERS
-from convstudio.session.playback import playback_order
+from convstudio.session.playback import SPEEDS as PLAYBACK_SPEEDS
+from convstudio.session.playback import (
+    cell_at,
+    interval_ms,
+    last_cell,
+    playback_order,
+    revealed,
+    stepped,
+)
 from convstudio.session.recovery import (
     RecoveryFiles,
     RecoveryRecord,
@@ -55,6 +63,7 @@ __all__ = [
     "FILL_LABELS",
     "FORMAT",
     "PLAYBACK_ORDERS",
+    "PLAYBACK_SPEEDS",
     "SUFFIX",
     "TARGETS",
     "VERSION",
@@ -68,10 +77,13 @@ __all__ = [
     "ViewState",
     "available_fills",
     "blank_session",
+    "cell_at",
     "dumps",
     "examples_dir",
     "fill_values",
+    "interval_ms",
     "is_bundled",
+    "last_cell",
     "layer_record",
     "list_examples",
     "load",
@@ -84,8 +96,10 @@ __all__ = [
     "overflow_message",
     "playback_order",
     "process_identity",
+    "revealed",
     "save",
     "set_notes_layer",
+    "stepped",
     "with_notes_layer",
     "with_suffix",
     "write_atomically",

@@ -15,18 +15,21 @@ Qt's, and its signals already carry exactly which parts changed.
 
 Fields that are saved with the session are listed in ``SAVED``; the others (what the pointer
 hovers in the arithmetic, whether playback runs) last as long as the window. New kinds of view
-state (presentation mode, playback speed) are new fields here.
+state are new fields here; the playback settings (speed, loop, order, reveal) are saved, so a
+lecture's file opens played the way it was prepared.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from psygnal import evented
 
 from convstudio.engine import Term
+from convstudio.session.playback import ORDERS, check_order, check_speed
 
 if TYPE_CHECKING:
     from psygnal import SignalGroup
@@ -36,7 +39,14 @@ if TYPE_CHECKING:
 DISPLAY_MODES = ("auto", "numbers", "colours")
 #: The keys of the session's ``view`` object this model reads and writes.
 DISPLAY_MODE_KEY = "display_mode"
-SAVED = (DISPLAY_MODE_KEY,)
+#: The playback settings saved with the session (under these keys of its ``view`` object).
+SPEED_KEY, LOOP_KEY, ORDER_KEY, REVEAL_KEY = (
+    "playback_speed",
+    "playback_loop",
+    "playback_order",
+    "reveal",
+)
+SAVED = (DISPLAY_MODE_KEY, SPEED_KEY, LOOP_KEY, ORDER_KEY, REVEAL_KEY)
 
 
 @evented
@@ -50,6 +60,14 @@ class ViewState:
     hover: Term | None = None
     #: True while playback steps the cursor through every position.
     playing: bool = False
+    #: Playback speed as a multiple of the 1x pace, ``MIN_SPEED``..``MAX_SPEED``; saved.
+    speed: float = 1.0
+    #: True: playback starts over after the last cell instead of stopping; saved.
+    loop: bool = False
+    #: One of ``ORDERS`` (which cell comes next); saved.
+    order: str = "feature-major"
+    #: True: output cells playback has not reached yet are blank; saved.
+    reveal: bool = False
 
     if TYPE_CHECKING:  # the signal group @evented adds, one signal per field
         events: ClassVar[SignalGroup]
@@ -59,6 +77,8 @@ class ViewState:
             raise ValueError(
                 f"display_mode={self.display_mode!r} is not one of {', '.join(DISPLAY_MODES)}"
             )
+        check_speed(self.speed)
+        check_order(self.order)
 
     def set_display_mode(self, mode: str) -> None:
         """Show grids as ``mode`` (one of ``DISPLAY_MODES``; anything else raises ValueError)."""
@@ -66,18 +86,43 @@ class ViewState:
             raise ValueError(f"display mode {mode!r} is not one of {', '.join(DISPLAY_MODES)}")
         self.display_mode = mode
 
+    def set_speed(self, speed: float) -> None:
+        """Play at ``speed`` times the 1x pace (outside 0.25..4 raises ValueError)."""
+        check_speed(speed)
+        self.speed = float(speed)
+
+    def set_order(self, order: str) -> None:
+        """Play in ``order`` (one of ``ORDERS``; anything else raises ValueError)."""
+        check_order(order)
+        self.order = order
+
     def restore(self, view: Mapping[str, Any]) -> None:
         """Take the saved fields from a session's ``view`` object; unknown or bad entries (a file
         written by another version) leave the field as it is."""
         mode = view.get(DISPLAY_MODE_KEY)
         if isinstance(mode, str) and mode in DISPLAY_MODES:
             self.display_mode = mode
+        speed = view.get(SPEED_KEY)
+        if isinstance(speed, int | float) and not isinstance(speed, bool):
+            with suppress(ValueError):  # out of range: keep the current speed
+                self.set_speed(speed)
+        order = view.get(ORDER_KEY)
+        if isinstance(order, str) and order in ORDERS:
+            self.order = order
+        for key, field in ((LOOP_KEY, "loop"), (REVEAL_KEY, "reveal")):
+            value = view.get(key)
+            if isinstance(value, bool):
+                setattr(self, field, value)
 
     def saved(self, view: Mapping[str, Any]) -> dict[str, Any]:
         """``view`` (a session's free-form view object) with this model's saved fields written
         in; entries other versions wrote are kept."""
         state = dict(view)
         state[DISPLAY_MODE_KEY] = self.display_mode
+        state[SPEED_KEY] = self.speed
+        state[LOOP_KEY] = self.loop
+        state[ORDER_KEY] = self.order
+        state[REVEAL_KEY] = self.reveal
         return state
 
 

@@ -29,7 +29,14 @@ def test_saving_writes_the_saved_fields_and_keeps_the_others():
     view = ViewState(display_mode="numbers", playing=True)
     session = Session.default().with_view({"from_a_newer_version": [1, 2]})
     saved = loads(dumps(session.with_view(view.saved(session.view))))
-    assert saved.view == {"from_a_newer_version": [1, 2], "display_mode": "numbers"}
+    assert saved.view == {
+        "from_a_newer_version": [1, 2],
+        "display_mode": "numbers",
+        "playback_speed": 1.0,
+        "playback_loop": False,
+        "playback_order": "feature-major",
+        "reveal": False,
+    }
     assert session.view == {"from_a_newer_version": [1, 2]}  # a copy: the session is unchanged
 
 

@@ -119,7 +119,8 @@ class FileController(QObject):
         self.autosaver.failed.connect(self.message)
         document.changed.connect(self._document_changed)
         document.cursor_changed.connect(self.autosaver.mark_changed)
-        follow(view.events.display_mode, self, self.autosaver.mark_changed)
+        for field in ("display_mode", "speed", "loop", "order", "reveal"):  # the saved fields
+            follow(getattr(view.events, field), self, self.autosaver.mark_changed)
         self.jobs = background.FileJobs(window)  # big files open and save off the GUI thread
         self._build_menu(menu)
         window.setAcceptDrops(True)

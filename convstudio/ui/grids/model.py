@@ -123,8 +123,9 @@ class GridModel(QAbstractTableModel):
         return self.padded[top : top + rows, left : left + cols]
 
     def text(self, row: int, col: int) -> str:
-        """The compact text of a cell, cached until the values change ("" while pending)."""
-        if self.pending:
+        """The compact text of a cell, cached until the values change ("" for a cell still
+        awaiting its value: NaN while pending)."""
+        if self.pending and np.isnan(self.padded[row, col]):
             return ""
         key = (row, col)
         text = self._texts.get(key)

@@ -15,13 +15,10 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
-from convstudio.session import ViewState
+from convstudio.session import ViewState, cell_at, interval_ms, last_cell, stepped
 from convstudio.ui.state.binding import follow
 from convstudio.ui.state.document import PARTS, SessionDocument
 from convstudio.ui.style.media_icons import media_icon, slider_style
-
-#: Milliseconds between two steps while playing: slow enough to read the arithmetic.
-PLAY_INTERVAL_MS = 450
 
 
 def position_to_index(position: tuple[int, ...], shape: tuple[int, ...]) -> int:
@@ -73,17 +70,22 @@ class ScrubBar(QWidget):
         self.slider.setAccessibleName("Output position")
         self.slider.setMinimumWidth(160)
         self.slider.setPageStep(1)
+        self.first_button = QToolButton()
+        self.first_button.setToolTip("Back to the first cell of the playback order (Alt+Home)")
         self.prev_button = QToolButton()
-        self.prev_button.setToolTip("Previous output position (Alt+Left)")
-        self.prev_button.setAutoRaise(True)
+        self.prev_button.setToolTip("Step back one cell in the playback order (comma)")
         self.next_button = QToolButton()
-        self.next_button.setToolTip("Next output position (Alt+Right)")
-        self.next_button.setAutoRaise(True)
+        self.next_button.setToolTip("Step forward one cell in the playback order (period)")
+        self.last_button = QToolButton()
+        self.last_button.setToolTip("On to the last cell of the playback order (Alt+End)")
+        for button in (self.first_button, self.prev_button, self.next_button, self.last_button):
+            button.setAutoRaise(True)
         self.play_button = QToolButton()
         self.play_button.setCheckable(True)
         self.play_button.setAutoRaise(True)
         self.play_button.setToolTip(
-            "Play: slide the kernel through every position, then the next output feature (F5)"
+            "Play or pause: slide the kernel through every output cell in the playback order "
+            "(Space or F5)"
         )
         self.position_label = QLabel()
         self.position_label.setMinimumWidth(150)
@@ -99,21 +101,25 @@ class ScrubBar(QWidget):
         position_title = QLabel("Position")
         position_title.setBuddy(self.slider)
         layout.addWidget(position_title)
+        layout.addWidget(self.first_button)
         layout.addWidget(self.prev_button)
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.next_button)
+        layout.addWidget(self.last_button)
         layout.addWidget(self.position_label)
         layout.addWidget(self.play_button)
 
         self._timer = QTimer(self)
-        self._timer.setInterval(PLAY_INTERVAL_MS)
+        self._timer.setInterval(interval_ms(1.0))
         self._timer.timeout.connect(self._play_step)
         self._apply_look()
 
         self.feature_box.valueChanged.connect(self._feature_changed)
         self.slider.valueChanged.connect(self._slider_changed)
-        self.prev_button.clicked.connect(lambda: self.step(-1))
-        self.next_button.clicked.connect(lambda: self.step(1))
+        self.first_button.clicked.connect(self.go_first)
+        self.prev_button.clicked.connect(lambda: self.step_played(-1))
+        self.next_button.clicked.connect(lambda: self.step_played(1))
+        self.last_button.clicked.connect(self.go_last)
         self.play_button.toggled.connect(self.set_playing)
         self._document: SessionDocument | None = None
         self._view: ViewState | None = None
@@ -126,6 +132,8 @@ class ScrubBar(QWidget):
         document.cursor_changed.connect(self._cursor_changed)
         self.cursor_requested.connect(self._request_cursor)
         follow(view.events.playing, self, self.set_playing)
+        follow(view.events.speed, self, self._speed_changed)
+        self._speed_changed(view.speed)
         self._document_changed(PARTS)
 
     def _document_changed(self, parts: frozenset[str]) -> None:
@@ -185,6 +193,36 @@ class ScrubBar(QWidget):
         feature = min(max(self._feature + delta, 0), self._out_features - 1)
         self.cursor_requested.emit(feature, self._position)
 
+    # -- stepping in the playback order (the view state's order and loop) -----------------------
+    def _order(self) -> str:
+        return self._view.order if self._view is not None else "feature-major"
+
+    def _out_shape(self) -> tuple[int, ...]:
+        return (self._out_features, *self._shape)
+
+    def step_played(self, delta: int) -> None:
+        """Move ``delta`` cells in the playback order (into the next output feature at the end of
+        one, in the lecture's order); clamped at the first and last cell."""
+        cell = (self._feature, self._position)
+        self.cursor_requested.emit(
+            *stepped(self._out_shape(), cell, delta, self._order(), loop=False)
+        )
+
+    def go_first(self) -> None:
+        """Back to the cell playback starts on."""
+        self.cursor_requested.emit(*cell_at(self._out_shape(), 0, self._order()))
+
+    def go_last(self) -> None:
+        """On to the cell playback ends on."""
+        self.cursor_requested.emit(*last_cell(self._out_shape(), self._order()))
+
+    def interval(self) -> int:
+        """Milliseconds between two playback steps at the current speed."""
+        return self._timer.interval()
+
+    def _speed_changed(self, speed: float) -> None:
+        self._timer.setInterval(interval_ms(speed))
+
     def set_playing(self, playing: bool) -> None:
         if self.play_button.isChecked() != playing:
             self.play_button.setChecked(playing)  # re-enters through toggled
@@ -202,16 +240,15 @@ class ScrubBar(QWidget):
 
     # -- internals -----------------------------------------------------------------------------
     def _play_step(self) -> None:
-        count = prod(self._shape)
-        index = position_to_index(self._position, self._shape) + 1
-        feature = self._feature
-        if index >= count:
-            index = 0
-            feature += 1
-            if feature >= self._out_features:
-                self.set_playing(False)
-                return
-        self.cursor_requested.emit(feature, index_to_position(index, self._shape))
+        """One timer tick: the next cell in the playback order; after the last one, the first
+        again when looping, else playback stops."""
+        out_shape, order = self._out_shape(), self._order()
+        cell = (self._feature, self._position)
+        looping = self._view is not None and self._view.loop
+        if cell == last_cell(out_shape, order) and not looping:
+            self.set_playing(False)
+            return
+        self.cursor_requested.emit(*stepped(out_shape, cell, 1, order, loop=looping))
 
     def _feature_changed(self, value: int) -> None:
         self.cursor_requested.emit(value, self._position)
@@ -233,8 +270,10 @@ class ScrubBar(QWidget):
     def _apply_look(self) -> None:
         """Icons and slider track in the theme's colours (Fusion's own are dark on dark)."""
         palette = self.palette()
+        self.first_button.setIcon(media_icon("first", palette))
         self.prev_button.setIcon(media_icon("back", palette))
         self.next_button.setIcon(media_icon("forward", palette))
+        self.last_button.setIcon(media_icon("last", palette))
         self._update_play_icon()
         self.slider.setStyleSheet(slider_style(palette))
 

@@ -90,8 +90,11 @@ def screenshot(
     out_feature: int | None = None,
     position: tuple[int, ...] | None = None,
     size: tuple[int, int] | None = None,
+    reveal: bool = False,
 ) -> int:
-    """Render the main window, with the output computed, to a PNG; returns an exit status."""
+    """Render the main window, with the output computed, to a PNG; returns an exit status.
+
+    ``reveal``: the output as playback shows it at the cursor, cells not reached yet blank."""
     app = application()
     try:
         session = load_session(path)
@@ -102,6 +105,8 @@ def screenshot(
     # Offscreen, the "screen" is 800x800; a screenshot is the window at its designed size.
     window.resize(DEFAULT_SIZE if size is None else QSize(*size))
     window.show()
+    if reveal:
+        window.view.reveal = True
     cursor = window.document.session.cursor
     window.document.set_cursor(
         cursor.out_feature if out_feature is None else out_feature,

@@ -28,6 +28,7 @@ from convstudio.ui.panels.settings_panel import LayerSettingsPanel
 from convstudio.ui.panels.status_bar import StatusBar
 from convstudio.ui.shell.help import install_help_menu
 from convstudio.ui.shell.keys import install_keyboard_rules
+from convstudio.ui.shell.playback import install_playback
 from convstudio.ui.shell.welcome import install_welcome
 from convstudio.ui.stage.stage import LayerStage
 from convstudio.ui.state.binding import follow
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
         follow(self.view.events.playing, self, self._playing_changed)
         nav.addSeparator()
         nav.addAction(self.play_action)
+        self.playback = install_playback(self, nav, self.view, self.scrub, self.play_action)
         self.help_menu = menus.addMenu("&Help")
 
     def _build_fill_menus(self) -> None:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from convstudio.engine import Term, pad_input, padded_taps
-from convstudio.session import Session, ViewState
+from convstudio.session import Session, ViewState, revealed
 from convstudio.ui.grids import preload_colours_view
 from convstudio.ui.stage.feature_card import FeatureCard
 from convstudio.ui.stage.on_view import CardSlot, OnViewBuilder, SlotColumn
@@ -125,6 +125,7 @@ class LayerStage(QWidget):
         self._cursor: tuple[int, tuple[int, ...]] = (0, (0,))
         self._hover: Term | None = None
         self._mode = "auto"
+        self._reveal: str | None = None  # the playback order while revealing, else None
         self._in_slots: dict[int, CardSlot] = {}
         self._kernel_slots: dict[int, CardSlot] = {}
         self._out_slots: dict[int, CardSlot] = {}
@@ -163,6 +164,9 @@ class LayerStage(QWidget):
         runner.result_ready.connect(self._result_ready)
         follow(view.events.display_mode, self, self.set_display_mode)
         follow(view.events.hover, self, self.set_hover)
+        for field in (view.events.reveal, view.events.order):
+            follow(field, self, lambda *_: self.set_reveal(view.order if view.reveal else None))
+        self._reveal = view.order if view.reveal else None
         self.input_edited.connect(self._input_edited)
         self.weight_edited.connect(self._weight_edited)
         self.bias_edited.connect(self._bias_edited)
@@ -244,7 +248,14 @@ class LayerStage(QWidget):
             self._fill_kernels()
             self._mark_inputs()
             self._frame_outputs()
+        if self._reveal is not None:
+            self._fill_outputs()
         self._update_highlights()
+
+    def set_reveal(self, order: str | None) -> None:
+        """Blank the output cells playback in ``order`` has not reached yet (None: show all)."""
+        self._reveal = order
+        self._fill_outputs()
 
     def show_start(self) -> None:
         """Scroll to the top left and take the keyboard: where a file just opened starts."""
@@ -549,11 +560,16 @@ class LayerStage(QWidget):
         session = self._session
         assert session is not None
         out = self._shown_output()
-        if out is not None:
-            values = out[o]
-        else:  # a placeholder until the worker's output arrives
-            values = np.full(session.params.output_shape_unchecked(session.input.shape)[1:], np.nan)
-        card.grid.set_pending(out is None)  # blank, not NaN, while the output is computed
+        expected = session.params.output_shape_unchecked(session.input.shape)
+        # NaN placeholders until the worker's output arrives
+        values = out[o] if out is not None else np.full(expected[1:], np.nan)
+        revealing = self._reveal is not None
+        if revealing:  # cells the playback has not reached yet: NaN, drawn blank while pending
+            assert self._reveal is not None
+            hidden = ~revealed(expected, self._cursor, self._reveal)[o]
+            values = np.where(hidden, np.nan, values)
+        # blank, not NaN, while the output is computed (or not yet revealed)
+        card.grid.set_pending(out is None or revealing)
         card.grid.set_colour_range(self._limits["output"])
         card.grid.set_values(as_rows(values))
 

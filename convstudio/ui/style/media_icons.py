@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPalette, QPixmap
 
-KINDS = ("play", "pause", "back", "forward")
+KINDS = ("play", "pause", "back", "forward", "first", "last")
 #: Pixel sizes drawn, so the icon is sharp in a tool bar and on a high-density screen.
 SIZES = (16, 24, 32, 48)
 
@@ -37,6 +37,17 @@ def _path(kind: str, side: float) -> QPainterPath:
             path.lineTo(QPointF(tip, box.center().y()))
             path.lineTo(QPointF(base, box.bottom() - box.height() * 0.1))
             path.closeSubpath()
+    elif kind in ("first", "last"):  # a bar at the end playback starts or stops at
+        bar = box.width() * 0.18
+        bar_left = box.left() if kind == "first" else box.right() - bar
+        path.addRect(QRectF(bar_left, box.top() + box.height() * 0.1, bar, box.height() * 0.8))
+        near, far = (
+            (box.left() + bar, box.right()) if kind == "first" else (box.right() - bar, box.left())
+        )
+        path.moveTo(QPointF(far, box.top() + box.height() * 0.1))
+        path.lineTo(QPointF(near, box.center().y()))
+        path.lineTo(QPointF(far, box.bottom() - box.height() * 0.1))
+        path.closeSubpath()
     else:
         raise ValueError(f"unknown media icon {kind!r}: expected one of {', '.join(KINDS)}")
     return path
@@ -53,7 +64,7 @@ def _pixmap(kind: str, side: int, colour: QColor) -> QPixmap:
 
 
 def media_icon(kind: str, palette: QPalette) -> QIcon:
-    """``kind`` (play, pause, back, forward) in the button text colour, greyed when disabled."""
+    """``kind`` (one of ``KINDS``) in the button text colour, greyed when disabled."""
     icon = QIcon()
     normal = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.ButtonText)
     disabled = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
