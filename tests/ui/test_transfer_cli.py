@@ -13,10 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import QCoreApplication, QEvent
 
 from convstudio import cli
 from convstudio.engine import ConvParams
 from convstudio.session import Session, save
+from convstudio.ui.shell.main_window import MainWindow
 from convstudio.ui.style.theme import theme_controller
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,6 +163,11 @@ def test_a_full_folder_is_not_overwritten(qapp, small, tmp_path, capsys) -> None
 def test_the_screenshot_option_still_works(qapp, small, tmp_path) -> None:
     shot = tmp_path / "shot.png"
     assert cli.main([str(small), "--screenshot", str(shot), "--size", "900x600"]) == 0
+    # The screenshot's window is closed; in this process it is the test's to delete.
+    for widget in qapp.topLevelWidgets():
+        if isinstance(widget, MainWindow):
+            widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     with Image.open(shot) as image:
         assert image.format == "PNG" and image.size[0] == 900  # at least the asked height
 

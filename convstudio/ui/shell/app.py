@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSize, QTimer
+from PySide6.QtCore import QEventLoop, QSize, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -119,8 +119,6 @@ def screenshot(
     app.processEvents()
     saved = window.grab().save(png)
     window.close()
-    window.deleteLater()  # gone, not only closed: a caller in the same process keeps nothing
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     if not ok:
         print("convstudio: the output was not ready in time", file=sys.stderr)
         return 1
