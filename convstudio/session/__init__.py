@@ -45,6 +45,15 @@ from convstudio.session.recovery import (
     process_identity,
     writer_running,
 )
+from convstudio.session.reverse import (
+    Feeds,
+    cell_text,
+    describe_feeds,
+    feeds,
+    ghost_text,
+    previous_position,
+    selection_fits,
+)
 from convstudio.session.view import DISPLAY_MODES, ViewState
 
 __all__ = [
@@ -56,6 +65,7 @@ __all__ = [
     "VERSION",
     "Cursor",
     "ExampleInfo",
+    "Feeds",
     "RecoveryFiles",
     "RecoveryRecord",
     "Session",
@@ -63,9 +73,13 @@ __all__ = [
     "ViewState",
     "available_fills",
     "blank_session",
+    "cell_text",
+    "describe_feeds",
     "dumps",
     "examples_dir",
+    "feeds",
     "fill_values",
+    "ghost_text",
     "is_bundled",
     "layer_record",
     "list_examples",
@@ -77,8 +91,10 @@ __all__ = [
     "orphaned_records",
     "outdated_text",
     "overflow_message",
+    "previous_position",
     "process_identity",
     "save",
+    "selection_fits",
     "set_notes_layer",
     "with_notes_layer",
     "with_suffix",

@@ -50,6 +50,9 @@ class ViewState:
     hover: Term | None = None
     #: True while playback steps the cursor through every position.
     playing: bool = False
+    #: The reverse view's input cell, ``(in_feature, position)``: the output cells it feeds are
+    #: lit. None: no cell selected. Not saved (a selection belongs to the moment).
+    selected_input: tuple[int, tuple[int, ...]] | None = None
 
     if TYPE_CHECKING:  # the signal group @evented adds, one signal per field
         events: ClassVar[SignalGroup]
