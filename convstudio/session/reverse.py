@@ -37,7 +37,7 @@ class Feeds:
     through a padding cell that copies it (never in zeros mode). Both hold output positions
     in reading order, the same for every feature in ``out_features``. ``kernel_direct`` and
     ``kernel_copied`` are the kernel cells that multiply it (at its place, or only through a
-    copy) at some output.
+    copy) at some output. ``copies`` are the padding cells that copy it.
     """
 
     in_feature: int
@@ -47,6 +47,8 @@ class Feeds:
     copied: tuple[tuple[int, ...], ...]
     kernel_direct: tuple[tuple[int, ...], ...]
     kernel_copied: tuple[tuple[int, ...], ...]
+    #: The padding cells (padded coordinates) that hold a copy of the input cell.
+    copies: tuple[tuple[int, ...], ...] = ()
 
     @property
     def per_feature(self) -> int:
@@ -111,6 +113,7 @@ def feeds(
         tuple(copied),
         tuple(sorted(at)),
         tuple(sorted(anywhere - at)),
+        tuple(c for c in _product([np.flatnonzero(m == p) for m, p in zip(maps, pos)]) if c != own),
     )
 
 

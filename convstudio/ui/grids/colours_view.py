@@ -23,7 +23,13 @@ from convstudio.ui.grids.model import GridModel
 from convstudio.ui.grids.numbers import format_compact, format_exact
 from convstudio.ui.grids.numbers_view import claims_shortcut, key_action_of
 from convstudio.ui.grids.textfit import TextFitter
-from convstudio.ui.style.palette import diverging_lut, highlight_fill, role_color, theme_of
+from convstudio.ui.style.palette import (
+    diverging_lut,
+    highlight_fill,
+    role_color,
+    role_pen_style,
+    theme_of,
+)
 
 #: Numbers are drawn on cells at least this many device pixels wide.
 MIN_TEXT_CELL_PX = 30.0
@@ -228,7 +234,7 @@ class HighlightItem(_OverlayItem):
                 QPen(
                     color,
                     2,
-                    Qt.PenStyle.SolidLine,
+                    role_pen_style(layer.style),
                     Qt.PenCapStyle.SquareCap,
                     Qt.PenJoinStyle.MiterJoin,
                 )
@@ -378,6 +384,7 @@ class ColoursView(pg.GraphicsLayoutWidget):
         self._layers = layers
         self._items: dict[str, HighlightItem] = {}
         self._hovered = (-1, -1)
+        self.hover_modifiers = Qt.KeyboardModifier.NoModifier
         self._press: QPoint | None = None
         self._current: tuple[int, int] | None = None
         self._editor: QLineEdit | None = None
@@ -556,6 +563,7 @@ class ColoursView(pg.GraphicsLayoutWidget):
         super().mouseDoubleClickEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
+        self.hover_modifiers = event.modifiers()
         cell = self.cell_at(event.position())
         if cell != self._hovered:
             self._hovered = cell

@@ -11,11 +11,22 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 #: Highlight roles, in the order they stack (later roles are drawn on top of earlier ones).
-HIGHLIGHT_ROLES: tuple[str, ...] = ("receptive", "kernel", "output", "selected", "hover")
+HIGHLIGHT_ROLES: tuple[str, ...] = (
+    "receptive",
+    "kernel",
+    "output",
+    "selected",
+    "selected_copy",
+    "hover",
+)
+#: Roles drawn with a dashed border instead of a solid one: the reverse view's cells that read
+#: the selected input cell through a padding copy (same hue as "selected", another line).
+DASHED_ROLES = frozenset({"selected_copy"})
 #: Every role :func:`role_color` knows.
 ROLES: tuple[str, ...] = (
     *HIGHLIGHT_ROLES,
@@ -44,6 +55,7 @@ _ROLE_HEX: dict[str, dict[str, str]] = {
         "kernel": _OKABE_ITO["green"],
         "output": _OKABE_ITO["purple"],
         "selected": _OKABE_ITO["sky"],
+        "selected_copy": _OKABE_ITO["sky"],
         # Yellow has too little contrast on white for a border: a near-black hover reads at once.
         "hover": "#1A1A1A",
         "padding": "#8C8C8C",
@@ -58,6 +70,7 @@ _ROLE_HEX: dict[str, dict[str, str]] = {
         "kernel": "#2BC89A",
         "output": "#E59BC4",
         "selected": _OKABE_ITO["sky"],
+        "selected_copy": _OKABE_ITO["sky"],
         "hover": _OKABE_ITO["yellow"],
         "padding": "#7A7A7A",
         "negative": "#3A93D0",  # Okabe-Ito blue, lifted to read on a dark window
@@ -88,6 +101,11 @@ def role_color(role: str, theme: str = "light") -> QColor:
         raise ValueError(
             f"unknown colour role {role!r}: expected one of {', '.join(ROLES)}"
         ) from None
+
+
+def role_pen_style(role: str) -> Qt.PenStyle:
+    """The line a highlight role's borders are drawn with (dashed for :data:`DASHED_ROLES`)."""
+    return Qt.PenStyle.DashLine if role in DASHED_ROLES else Qt.PenStyle.SolidLine
 
 
 def highlight_fill(role: str, theme: str = "light") -> QColor:
