@@ -244,3 +244,36 @@ def test_a_smaller_input_drops_a_selection_outside_it(make_window, qtbot, name):
     window.document.set_layer(session.params, (4, 4))
     assert window.view.selected_input is None
     assert not window.arithmetic.feeds_line.isVisible()
+
+
+def test_dilation_lights_only_the_tapped_cells_and_leaves_the_gaps_untouched(make_window, qtbot):
+    window = _open(make_window, "09", qtbot)
+    params = window.document.session.params
+    assert max(params.dilation) > 1
+    window.document.set_cursor(0, (1, 1))
+    grid = window.stage.input_card(0).grid
+    taps = [
+        [p * s + k * d for k in range(n)]
+        for p, n, s, d in zip((1, 1), params.kernel_size, params.stride, params.dilation)
+    ]
+    tapped = set(itertools.product(*taps))
+    assert lit(grid, "receptive") == tapped
+    top, left = min(taps[0]), min(taps[1])
+    bottom, right = max(taps[0]), max(taps[1])
+    gaps = set(itertools.product(range(top, bottom + 1), range(left, right + 1))) - tapped
+    assert gaps
+    qtbot.waitUntil(lambda: grid.rect().contains(grid.cell_rect(bottom, right)))
+    shown = grid.grab().toImage()
+    grid.clear_highlight("receptive")
+    plain = grid.grab().toImage()
+    for row, col in sorted(gaps | tapped):
+        rect = grid.cell_rect(row, col)
+        same = all(
+            shown.pixel(x, y) == plain.pixel(x, y)
+            for x in range(rect.left(), rect.right() + 1)
+            for y in range(rect.top(), rect.bottom() + 1)
+        )
+        if (row, col) in gaps:
+            assert same, f"gap cell {(row, col)} is drawn as if it were read (fill or frame)"
+        else:
+            assert not same, f"tapped cell {(row, col)} is not lit"

@@ -250,18 +250,20 @@ class HighlightItem(_OverlayItem):
         # A dark (light, in the dark theme) halo under the role colour: the frame must stand out
         # on any colour of the map, orange on vermillion included.
         halo = QColor(255, 255, 255, 220) if self._theme == "dark" else QColor(0, 0, 0, 200)
-        painter.setPen(
-            QPen(
-                halo, 4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap, Qt.PenJoinStyle.MiterJoin
+        # Around cells with gaps (dilation) the frame is broken into 4 px dashes, halo and
+        # colour alike: it shows where the cells are, not that the gaps are read.
+        for pen_colour, width in ((halo, 4), (color, 2)):
+            pen = QPen(
+                pen_colour,
+                width,
+                Qt.PenStyle.SolidLine,
+                Qt.PenCapStyle.FlatCap,
+                Qt.PenJoinStyle.MiterJoin,
             )
-        )
-        painter.drawRect(frame.adjusted(-2, -2, 1, 1))
-        painter.setPen(
-            QPen(
-                color, 2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap, Qt.PenJoinStyle.MiterJoin
-            )
-        )
-        painter.drawRect(frame.adjusted(-2, -2, 1, 1))
+            if layer.has_gaps:
+                pen.setDashPattern([4 / width, 4 / width])
+            painter.setPen(pen)
+            painter.drawRect(frame.adjusted(-2, -2, 1, 1))
         painter.restore()
 
 

@@ -259,7 +259,8 @@ class NumbersView(QTableView):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(style[2])
         painter.drawRects([r.adjusted(1, 1, -1, -1) for r in rects])
-        self._outline(painter, frame.adjusted(0, 0, -1, -1), style[0], clip)
+        if not layer.has_gaps:  # around dilation's gaps a frame would say they are read
+            self._outline(painter, frame.adjusted(0, 0, -1, -1), style[0], clip)
 
     def _layer_style(self, role: str) -> tuple[QColor, QColor, QPen]:
         """(border colour, fill, 2 px border pen) of a role in the current theme, cached."""
