@@ -277,3 +277,27 @@ def test_dilation_lights_only_the_tapped_cells_and_leaves_the_gaps_untouched(mak
             assert same, f"gap cell {(row, col)} is drawn as if it were read (fill or frame)"
         else:
             assert not same, f"tapped cell {(row, col)} is not lit"
+
+
+def test_the_previous_positions_field_shows_the_stride(make_window, qtbot):
+    window = _open(make_window, "08", qtbot)
+    params = window.document.session.params
+    stride = params.stride
+    assert max(stride) > 1
+    grid = window.stage.input_card(0).grid
+    window.document.set_cursor(0, (1, 2))
+    assert not lit(grid, "previous"), "off until asked for"
+    action = window.previous_field_action
+    assert action in window.menuBar().actions()[2].menu().actions(), "in the View menu"
+    action.trigger()
+    assert window.view.show_previous
+    current, previous = lit(grid, "receptive"), lit(grid, "previous")
+    shift = {(r, c + stride[1]) for r, c in previous}
+    assert previous and shift == current, "one stride to the left of the current field"
+    assert grid.highlight("previous").style == "previous"
+    window.document.set_cursor(0, (1, 0))  # the start of a row: the field one row up
+    assert {(r + stride[0], c) for r, c in lit(grid, "previous")} == lit(grid, "receptive")
+    window.document.set_cursor(0, (0, 0))
+    assert not lit(grid, "previous"), "nothing before the first position"
+    window.view.show_previous = False
+    assert not action.isChecked()

@@ -24,7 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from convstudio.engine import Term, pad_input, padded_taps
-from convstudio.session import Feeds, Session, ViewState, feeds, ghost_text, selection_fits
+from convstudio.session import (
+    Feeds,
+    Session,
+    ViewState,
+    feeds,
+    ghost_text,
+    previous_position,
+    selection_fits,
+)
 from convstudio.ui.grids import preload_colours_view
 from convstudio.ui.stage.feature_card import FeatureCard
 from convstudio.ui.stage.on_view import CardSlot, OnViewBuilder, SlotColumn
@@ -140,6 +148,7 @@ class LayerStage(QWidget):
         #: The reverse view: the selected input cell and what it feeds (None: nothing selected).
         self._selected: tuple[int, tuple[int, ...]] | None = None
         self._feeds: Feeds | None = None
+        self._show_previous = False
 
         preload_colours_view()  # the first big layer must not wait for pyqtgraph's import
         self._body = QWidget()
@@ -170,6 +179,8 @@ class LayerStage(QWidget):
         follow(view.events.hover, self, self.set_hover)
         self._view = view
         follow(view.events.selected_input, self, self.set_selected_input)
+        follow(view.events.show_previous, self, self.set_show_previous)
+        self._show_previous = view.show_previous
         self.input_edited.connect(self._input_edited)
         self.weight_edited.connect(self._weight_edited)
         self.bias_edited.connect(self._bias_edited)
@@ -587,6 +598,7 @@ class LayerStage(QWidget):
             card.grid.set_highlight("receptive", self._receptive_cells(), "receptive")
         else:
             card.grid.clear_highlight("receptive")
+        self._previous_input_card(i, card)
 
     def _highlight_output_card(self, o: int, card: FeatureCard) -> None:
         if o == self._cursor[0]:
@@ -637,6 +649,27 @@ class LayerStage(QWidget):
             if src != padded:
                 cells.append(src)
         card.grid.set_highlight("hover", cells, "hover")
+
+    # -- the previous position's field ---------------------------------------------------------
+    def set_show_previous(self, show: bool) -> None:
+        """Show the previous position's receptive field faintly (the stride is the step)."""
+        self._show_previous = show
+        for i, card in self._built(self._in_slots):
+            self._previous_input_card(i, card)
+
+    def _previous_input_card(self, i: int, card: FeatureCard) -> None:
+        session = self._session
+        previous = previous_position(self._cursor[1]) if self._show_previous else None
+        if (
+            session is None
+            or previous is None
+            or i not in session.params.in_features_of(self._cursor[0])
+        ):
+            card.grid.clear_highlight("previous")
+            return
+        card.grid.set_highlight(
+            "previous", taps_cells(padded_taps(session.params, previous)), "previous"
+        )
 
     # -- the reverse view ----------------------------------------------------------------------
     def set_selected_input(self, selection: tuple[int, tuple[int, ...]] | None) -> None:

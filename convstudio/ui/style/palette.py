@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 #: Highlight roles, in the order they stack (later roles are drawn on top of earlier ones).
 HIGHLIGHT_ROLES: tuple[str, ...] = (
+    "previous",
     "receptive",
     "kernel",
     "output",
@@ -27,6 +28,9 @@ HIGHLIGHT_ROLES: tuple[str, ...] = (
 #: Roles drawn with a dashed border instead of a solid one: the reverse view's cells that read
 #: the selected input cell through a padding copy (same hue as "selected", another line).
 DASHED_ROLES = frozenset({"selected_copy"})
+#: Roles drawn faintly, with a dotted border and half the fill: the previous position's
+#: receptive field, shown beside the current one so that the stride is the step between them.
+FAINT_ROLES = frozenset({"previous"})
 #: Every role :func:`role_color` knows.
 ROLES: tuple[str, ...] = (
     *HIGHLIGHT_ROLES,
@@ -51,6 +55,7 @@ _OKABE_ITO = {
 
 _ROLE_HEX: dict[str, dict[str, str]] = {
     "light": {
+        "previous": "#A87F3A",  # a muted orange: the receptive field's, one step back
         "receptive": _OKABE_ITO["orange"],
         "kernel": _OKABE_ITO["green"],
         "output": _OKABE_ITO["purple"],
@@ -66,6 +71,7 @@ _ROLE_HEX: dict[str, dict[str, str]] = {
         "nonfinite": "#7A5C00",
     },
     "dark": {
+        "previous": "#B89460",
         "receptive": _OKABE_ITO["orange"],
         "kernel": "#2BC89A",
         "output": "#E59BC4",
@@ -104,14 +110,18 @@ def role_color(role: str, theme: str = "light") -> QColor:
 
 
 def role_pen_style(role: str) -> Qt.PenStyle:
-    """The line a highlight role's borders are drawn with (dashed for :data:`DASHED_ROLES`)."""
-    return Qt.PenStyle.DashLine if role in DASHED_ROLES else Qt.PenStyle.SolidLine
+    """The line a highlight role's borders are drawn with: dashed for :data:`DASHED_ROLES`,
+    dotted for :data:`FAINT_ROLES`, else solid."""
+    if role in DASHED_ROLES:
+        return Qt.PenStyle.DashLine
+    return Qt.PenStyle.DotLine if role in FAINT_ROLES else Qt.PenStyle.SolidLine
 
 
 def highlight_fill(role: str, theme: str = "light") -> QColor:
     """The translucent fill drawn under a highlight's border: the role colour, see-through."""
     color = role_color(role, theme)
-    color.setAlpha(HIGHLIGHT_FILL_ALPHA[theme])
+    alpha = HIGHLIGHT_FILL_ALPHA[theme]
+    color.setAlpha(alpha // 2 if role in FAINT_ROLES else alpha)
     return color
 
 
