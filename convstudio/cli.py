@@ -20,6 +20,18 @@ def _position(text: str) -> tuple[int, ...]:
     return values
 
 
+def _input_cell(text: str) -> tuple[int, tuple[int, ...]]:
+    """``C,I[,J]``: input feature C and its cell I (1D) or (I, J) (2D)."""
+    feature, _, rest = text.partition(",")
+    try:
+        c = int(feature)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not C,I or C,I,J (whole numbers)") from None
+    if c < 0 or not rest:
+        raise argparse.ArgumentTypeError(f"{text!r} is not C,I or C,I,J (whole numbers from 0)")
+    return c, _position(rest)
+
+
 def _size(text: str) -> tuple[int, int]:
     try:
         width, height = (int(part) for part in text.lower().split("x"))
@@ -51,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--reveal",
         action="store_true",
         help="with --screenshot: blank the output cells playback has not reached by the position",
+    )
+    parser.add_argument(
+        "--select-input",
+        type=_input_cell,
+        metavar="C,I[,J]",
+        help="with --screenshot: select input cell [I, J] of input feature C (the reverse view)",
     )
     parser.add_argument(
         "--size", type=_size, metavar="WxH", help="with --screenshot: the window size"
@@ -90,5 +108,6 @@ def main(argv: list[str] | None = None) -> int:
             position=args.position,
             size=args.size,
             reveal=args.reveal,
+            select_input=args.select_input,
         )
     return app.run(args.session)

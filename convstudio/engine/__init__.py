@@ -22,6 +22,7 @@ from convstudio.engine.geometry import (
     padded_taps,
     projective_field,
     receptive_field,
+    source_maps,
 )
 from convstudio.engine.params import PADDING_MODES, ConvParams, resolve_padding
 from convstudio.engine.params import _is_int as is_whole_number  # the one whole-number check
@@ -48,4 +49,5 @@ __all__ = [
     "projective_field",
     "receptive_field",
     "resolve_padding",
+    "source_maps",
 ]

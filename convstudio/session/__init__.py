@@ -56,6 +56,15 @@ from convstudio.session.recovery import (
     process_identity,
     writer_running,
 )
+from convstudio.session.reverse import (
+    Feeds,
+    cell_text,
+    describe_feeds,
+    feeds,
+    ghost_text,
+    previous_position,
+    selection_fits,
+)
 from convstudio.session.view import DISPLAY_MODES, ViewState
 
 __all__ = [
@@ -70,6 +79,7 @@ __all__ = [
     "AtomicFolder",
     "Cursor",
     "ExampleInfo",
+    "Feeds",
     "RecoveryFiles",
     "RecoveryRecord",
     "Session",
@@ -78,9 +88,13 @@ __all__ = [
     "available_fills",
     "blank_session",
     "cell_at",
+    "cell_text",
+    "describe_feeds",
     "dumps",
     "examples_dir",
+    "feeds",
     "fill_values",
+    "ghost_text",
     "interval_ms",
     "is_bundled",
     "last_cell",
@@ -95,9 +109,11 @@ __all__ = [
     "outdated_text",
     "overflow_message",
     "playback_order",
+    "previous_position",
     "process_identity",
     "revealed",
     "save",
+    "selection_fits",
     "set_notes_layer",
     "stepped",
     "with_notes_layer",

@@ -68,6 +68,12 @@ class ViewState:
     order: str = "feature-major"
     #: True: output cells playback has not reached yet are blank; saved.
     reveal: bool = False
+    #: The reverse view's input cell, ``(in_feature, position)``: the output cells it feeds are
+    #: lit. None: no cell selected. Not saved (a selection belongs to the moment).
+    selected_input: tuple[int, tuple[int, ...]] | None = None
+    #: Show the previous position's receptive field faintly beside the current one (the step
+    #: between them is the stride). Not saved.
+    show_previous: bool = False
 
     if TYPE_CHECKING:  # the signal group @evented adds, one signal per field
         events: ClassVar[SignalGroup]

@@ -22,7 +22,7 @@ from convstudio.ui.grids.numbers import (
     parse_block,
     parse_number,
 )
-from convstudio.ui.style.palette import ROLES, diverging_lut, role_color, theme_of
+from convstudio.ui.style.palette import DASHED_ROLES, ROLES, diverging_lut, role_color, theme_of
 
 VALUES = np.array([[1.5, -2.0, 0.25], [3.0, 4.0, 5.0]])
 PADDING = ((1, 1), (1, 1))
@@ -622,8 +622,12 @@ def test_exact_text_round_trips(value):
 
 def test_palette_roles_are_distinct_in_both_themes():
     for theme in ("light", "dark"):
-        colours = {role_color(role, theme).name() for role in ROLES}
-        assert len(colours) == len(ROLES)
+        # A dashed role shares the hue of the role it varies ("selected_copy": "selected").
+        solid = [role for role in ROLES if role not in DASHED_ROLES]
+        colours = {role_color(role, theme).name() for role in solid}
+        assert len(colours) == len(solid)
+        for role in DASHED_ROLES:
+            assert role_color(role, theme) == role_color(role.removesuffix("_copy"), theme)
         lut = diverging_lut(theme)
         assert lut.shape == (256, 4)
         assert tuple(lut[0, :3]) == role_color("negative", theme).getRgb()[:3]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtCore import QSize, SignalInstance
+from PySide6.QtCore import QSize, Qt, SignalInstance
 
 
 class CellView(Protocol):
@@ -23,6 +23,8 @@ class CellView(Protocol):
     #: A click on, or the pointer over, padded cell (row, col).
     cell_clicked: SignalInstance
     cell_hovered: SignalInstance
+    #: The keyboard modifiers held during the last pointer move over the cells.
+    hover_modifiers: Qt.KeyboardModifier
 
     def selected_rects(self) -> list[tuple[int, int, int, int]]:
         """The selected ranges as (top, left, bottom, right) padded cells, inclusive."""

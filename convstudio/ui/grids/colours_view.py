@@ -23,7 +23,13 @@ from convstudio.ui.grids.model import GridModel
 from convstudio.ui.grids.numbers import format_compact, format_exact
 from convstudio.ui.grids.numbers_view import claims_shortcut, key_action_of
 from convstudio.ui.grids.textfit import TextFitter
-from convstudio.ui.style.palette import diverging_lut, highlight_fill, role_color, theme_of
+from convstudio.ui.style.palette import (
+    diverging_lut,
+    highlight_fill,
+    role_color,
+    role_pen_style,
+    theme_of,
+)
 
 #: Numbers are drawn on cells at least this many device pixels wide.
 MIN_TEXT_CELL_PX = 30.0
@@ -228,7 +234,7 @@ class HighlightItem(_OverlayItem):
                 QPen(
                     color,
                     2,
-                    Qt.PenStyle.SolidLine,
+                    role_pen_style(layer.style),
                     Qt.PenCapStyle.SquareCap,
                     Qt.PenJoinStyle.MiterJoin,
                 )
@@ -244,18 +250,20 @@ class HighlightItem(_OverlayItem):
         # A dark (light, in the dark theme) halo under the role colour: the frame must stand out
         # on any colour of the map, orange on vermillion included.
         halo = QColor(255, 255, 255, 220) if self._theme == "dark" else QColor(0, 0, 0, 200)
-        painter.setPen(
-            QPen(
-                halo, 4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap, Qt.PenJoinStyle.MiterJoin
+        # Around cells with gaps (dilation) the frame is broken into 4 px dashes, halo and
+        # colour alike: it shows where the cells are, not that the gaps are read.
+        for pen_colour, width in ((halo, 4), (color, 2)):
+            pen = QPen(
+                pen_colour,
+                width,
+                Qt.PenStyle.SolidLine,
+                Qt.PenCapStyle.FlatCap,
+                Qt.PenJoinStyle.MiterJoin,
             )
-        )
-        painter.drawRect(frame.adjusted(-2, -2, 1, 1))
-        painter.setPen(
-            QPen(
-                color, 2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap, Qt.PenJoinStyle.MiterJoin
-            )
-        )
-        painter.drawRect(frame.adjusted(-2, -2, 1, 1))
+            if layer.has_gaps:
+                pen.setDashPattern([4 / width, 4 / width])
+            painter.setPen(pen)
+            painter.drawRect(frame.adjusted(-2, -2, 1, 1))
         painter.restore()
 
 
@@ -378,6 +386,7 @@ class ColoursView(pg.GraphicsLayoutWidget):
         self._layers = layers
         self._items: dict[str, HighlightItem] = {}
         self._hovered = (-1, -1)
+        self.hover_modifiers = Qt.KeyboardModifier.NoModifier
         self._press: QPoint | None = None
         self._current: tuple[int, int] | None = None
         self._editor: QLineEdit | None = None
@@ -556,6 +565,7 @@ class ColoursView(pg.GraphicsLayoutWidget):
         super().mouseDoubleClickEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
+        self.hover_modifiers = event.modifiers()
         cell = self.cell_at(event.position())
         if cell != self._hovered:
             self._hovered = cell

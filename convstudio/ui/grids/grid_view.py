@@ -10,9 +10,10 @@ Refused text is announced too (``edit_refused``), naming the text and the value 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QEvent, QRect, Signal
+from PySide6.QtCore import QEvent, QRect, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -149,6 +150,25 @@ class GridView(QWidget):
     def real_rect(self) -> tuple[int, int, int, int]:
         """(top, left, rows, cols) of the real cells inside the padded grid."""
         return self._model.real_rect
+
+    def is_editing(self) -> bool:
+        """True while a cell editor is open (a click then belongs to the edit)."""
+        if self._mode == "colours" and self._colours is not None:
+            return self._colours.editor() is not None
+        return self._numbers.state() == NumbersView.State.EditingState
+
+    def hover_modifiers(self) -> Qt.KeyboardModifier:
+        """The keys held while the pointer last moved over the cells (Shift+hover)."""
+        return self.active_view().hover_modifiers
+
+    def set_ghost_tips(self, tip: Callable[[int, int], str] | None) -> None:
+        """Name where each padding cell's value came from in its tooltip: ``tip(row, col)``
+        (padded coordinates) returns e.g. "reflect of in 0 [0, 2]" or "zero padding"."""
+        self._model.ghost_tip = tip
+
+    def ghost_tip(self, row: int, col: int) -> str:
+        """The tooltip padded cell (row, col) shows (what the pointer over it reads)."""
+        return str(self._model.data(self._model.index(row, col), Qt.ItemDataRole.ToolTipRole))
 
     def is_ghost(self, row: int, col: int) -> bool:
         """True when padded cell (row, col) is a padding cell."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -24,6 +25,17 @@ class HighlightLayer:
     cols: np.ndarray
     #: (top, left, bottom, right), inclusive, of the lit cells; None when no cell is lit.
     extent: tuple[int, int, int, int] | None
+
+    @cached_property
+    def has_gaps(self) -> bool:
+        """True when the lit cells do not fill their extent (dilation's or a stride's gaps):
+        a frame around the extent would then suggest that the gaps are lit too."""
+        if self.extent is None:
+            return False
+        top, left, bottom, right = self.extent
+        width = right - left + 1
+        distinct = np.unique((self.rows - top) * width + (self.cols - left)).size
+        return bool(distinct < (bottom - top + 1) * width)
 
     @property
     def z(self) -> int:

@@ -7,6 +7,8 @@ edit (the window's undo stack does, through ``GridView.set_values``), so ``setDa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -54,6 +56,9 @@ class GridModel(QAbstractTableModel):
         #: True while the values are a placeholder (an output not computed yet): blank cells.
         self.pending = False
         self._texts: dict[tuple[int, int], str] = {}
+        #: Says where a padding cell's value came from (padded row, col -> "reflect of in 0
+        #: [0, 2]"); None: the tooltip only says "padding".
+        self.ghost_tip: Callable[[int, int], str] | None = None
 
     # -- the data ------------------------------------------------------------------------------
 
@@ -166,7 +171,8 @@ class GridModel(QAbstractTableModel):
             if self.is_real(row, col):
                 top, left = self.padding[0][0], self.padding[1][0]
                 return f"[{row - top}, {col - left}] = {value}"
-            return f"padding = {value}"
+            origin = self.ghost_tip(row, col) if self.ghost_tip is not None else ""
+            return f"{origin or 'padding'} = {value}"
         return None
 
     def headerData(

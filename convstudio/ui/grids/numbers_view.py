@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from convstudio.ui.grids.delegate import CellDelegate
 from convstudio.ui.grids.highlights import HighlightLayer, stacked
 from convstudio.ui.grids.model import GridModel
-from convstudio.ui.style.palette import highlight_fill, role_color, theme_of
+from convstudio.ui.style.palette import highlight_fill, role_color, role_pen_style, theme_of
 
 #: Key sequences the grid handles itself even when the window has actions on the same keys.
 _GRID_KEYS = {
@@ -60,6 +60,8 @@ class NumbersView(QTableView):
         self._grid = model
         self._layers = layers
         self._hovered = (-1, -1)
+        #: The keys held during the last pointer move (Shift+hover: the reverse view).
+        self.hover_modifiers = Qt.KeyboardModifier.NoModifier
         self._hold_cursor = False
         self._side = 40
         self._font_scale = 1.0
@@ -257,7 +259,8 @@ class NumbersView(QTableView):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(style[2])
         painter.drawRects([r.adjusted(1, 1, -1, -1) for r in rects])
-        self._outline(painter, frame.adjusted(0, 0, -1, -1), style[0], clip)
+        if not layer.has_gaps:  # around dilation's gaps a frame would say they are read
+            self._outline(painter, frame.adjusted(0, 0, -1, -1), style[0], clip)
 
     def _layer_style(self, role: str) -> tuple[QColor, QColor, QPen]:
         """(border colour, fill, 2 px border pen) of a role in the current theme, cached."""
@@ -265,7 +268,7 @@ class NumbersView(QTableView):
         style = self._styles.get(key)
         if style is None:
             color = role_color(role, self._theme)
-            pen = QPen(color, 2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap)
+            pen = QPen(color, 2, role_pen_style(role), Qt.PenCapStyle.SquareCap)
             pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
             style = self._styles[key] = (color, highlight_fill(role, self._theme), pen)
         return style
@@ -325,6 +328,7 @@ class NumbersView(QTableView):
         return self.model().index(top + flat // cols, left + flat % cols)
 
     def mouseMoveEvent(self, event) -> None:
+        self.hover_modifiers = event.modifiers()
         index = self.indexAt(event.position().toPoint())
         cell = (index.row(), index.column()) if index.isValid() else (-1, -1)
         if cell != self._hovered:

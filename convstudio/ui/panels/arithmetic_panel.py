@@ -32,8 +32,9 @@ from PySide6.QtWidgets import (
 from superqt.utils import qdebounced
 
 from convstudio.engine import ConvParams, Explanation, Term, explain_checked
-from convstudio.session import ViewState
+from convstudio.session import ViewState, describe_feeds, feeds, selection_fits
 from convstudio.ui.grids.numbers import MINUS, format_compact
+from convstudio.ui.state.binding import follow
 from convstudio.ui.state.document import SessionDocument
 from convstudio.ui.style.palette import highlight_fill, role_color, theme_of
 from convstudio.ui.style.theme import theme_controller
@@ -146,6 +147,14 @@ class ArithmeticPanel(QWidget):
             "Write out every product instead of the first few per input feature "
             f"(up to {MAX_ALL_TERMS:,} terms)"
         )
+        # The reverse view in words: what the selected input cell feeds, and why.
+        self.feeds_line = QLabel()
+        self.feeds_line.setObjectName("ArithmeticFeeds")
+        self.feeds_line.setTextFormat(Qt.TextFormat.PlainText)
+        self.feeds_line.setWordWrap(True)
+        self.feeds_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.feeds_line.setToolTip("Esc, or a click on the selected input cell, clears it")
+        self.feeds_line.hide()
         self.browser = _TermBrowser(self)
         self.browser.setObjectName("ArithmeticText")
         top = QHBoxLayout()
@@ -155,6 +164,7 @@ class ArithmeticPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
+        layout.addWidget(self.feeds_line)
         layout.addWidget(self.browser, 1)
 
         self._explanation: Explanation | None = None
@@ -190,7 +200,9 @@ class ArithmeticPanel(QWidget):
         document.cursor_changed.connect(self._cursor_changed)
         theme_controller().theme_changed.connect(self._theme_changed)
         self.term_hovered.connect(self._hover_changed)
+        follow(view.events.selected_input, self, self._show_feeds)
         self._explain_cursor()
+        self._show_feeds()
 
     def settle(self) -> None:
         """Explain at once a cursor cell that waits for the scrubbing to rest (a screenshot)."""
@@ -200,6 +212,22 @@ class ArithmeticPanel(QWidget):
     def _document_changed(self, parts: frozenset[str]) -> None:
         if parts & _VALUE_PARTS:
             self._explain_cursor()
+        if "params" in parts:
+            self._show_feeds()
+
+    def _show_feeds(self, *_: object) -> None:
+        """Say what the view state's selected input cell feeds (hidden when none is)."""
+        document, view = self._document, self._view
+        selection = view.selected_input if view is not None else None
+        session = document.session if document is not None else None
+        if session is None or not selection_fits(session.params, session.input.shape, selection):
+            self.feeds_line.hide()
+            self.feeds_line.setText("")
+            return
+        assert selection is not None
+        found = feeds(session.params, session.input.shape, *selection)
+        self.feeds_line.setText(describe_feeds(session.params, session.input.shape, found))
+        self.feeds_line.show()
 
     def _cursor_changed(self) -> None:
         now = time.monotonic()
@@ -259,8 +287,11 @@ class ArithmeticPanel(QWidget):
         return self._hovered
 
     def text(self) -> str:
-        """What the panel shows, as plain text (header line first)."""
+        """What the panel shows, as plain text (header line first, then the reverse view's
+        line when an input cell is selected)."""
         body = self.browser.toPlainText()
+        if self.feeds_line.text():
+            body = f"{self.feeds_line.text()}\n{body}"
         return f"{self.header.text()}\n{body}" if self.header.text() else body
 
     def shown_terms(self) -> dict[int, Term]:

@@ -10,7 +10,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from convstudio import __version__
-from convstudio.session import Session
+from convstudio.session import Session, selection_fits
 from convstudio.ui.shell.main_window import DEFAULT_SIZE, MainWindow
 from convstudio.ui.shell.welcome import first_run_session
 from convstudio.ui.state.preferences import attach_window
@@ -91,6 +91,7 @@ def screenshot(
     position: tuple[int, ...] | None = None,
     size: tuple[int, int] | None = None,
     reveal: bool = False,
+    select_input: tuple[int, tuple[int, ...]] | None = None,
 ) -> int:
     """Render the main window, with the output computed, to a PNG; returns an exit status.
 
@@ -112,6 +113,13 @@ def screenshot(
         cursor.out_feature if out_feature is None else out_feature,
         cursor.position if position is None else position,
     )
+    if select_input is not None:  # the reverse view: the output cells this input cell feeds
+        if not selection_fits(session.params, session.input.shape, select_input):
+            print(f"convstudio: --select-input {select_input} is not a cell of the input",
+                  file=sys.stderr)  # fmt: skip
+            window.close()
+            return 2
+        window.view.selected_input = select_input
     ok = wait_for_output(window)
     window.settle()
     app.processEvents()

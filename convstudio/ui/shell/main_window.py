@@ -29,6 +29,7 @@ from convstudio.ui.panels.status_bar import StatusBar
 from convstudio.ui.shell.help import install_help_menu
 from convstudio.ui.shell.keys import install_keyboard_rules
 from convstudio.ui.shell.playback import install_playback
+from convstudio.ui.shell.reverse_menu import install_previous_field_action
 from convstudio.ui.shell.welcome import install_welcome
 from convstudio.ui.stage.stage import LayerStage
 from convstudio.ui.state.binding import follow
@@ -157,6 +158,8 @@ class MainWindow(QMainWindow):
             self.mode_actions[mode] = action
         self.mode_actions[self.view.display_mode].setChecked(True)
         follow(self.view.events.display_mode, self, self._display_mode_changed)
+        view.addSeparator()
+        self.previous_field_action = install_previous_field_action(view, self.view, self)
         view.addSeparator()
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())

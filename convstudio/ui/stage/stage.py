@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -23,7 +24,16 @@ from PySide6.QtWidgets import (
 )
 
 from convstudio.engine import Term, pad_input, padded_taps
-from convstudio.session import Session, ViewState, revealed
+from convstudio.session import (
+    Feeds,
+    Session,
+    ViewState,
+    feeds,
+    ghost_text,
+    previous_position,
+    revealed,
+    selection_fits,
+)
 from convstudio.ui.grids import preload_colours_view
 from convstudio.ui.stage.feature_card import FeatureCard
 from convstudio.ui.stage.on_view import CardSlot, OnViewBuilder, SlotColumn
@@ -136,6 +146,11 @@ class LayerStage(QWidget):
         self._shown_features: tuple[range, range] | None = None
         self._limits = {"input": 1.0, "weight": 1.0, "bias": 1.0, "output": 1.0}
         self._receptive: tuple[np.ndarray, np.ndarray] | None = None
+        self._view: ViewState | None = None
+        #: The reverse view: the selected input cell and what it feeds (None: nothing selected).
+        self._selected: tuple[int, tuple[int, ...]] | None = None
+        self._feeds: Feeds | None = None
+        self._show_previous = False
 
         preload_colours_view()  # the first big layer must not wait for pyqtgraph's import
         self._body = QWidget()
@@ -167,6 +182,10 @@ class LayerStage(QWidget):
         for field in (view.events.reveal, view.events.order):
             follow(field, self, lambda *_: self.set_reveal(view.order if view.reveal else None))
         self._reveal = view.order if view.reveal else None
+        self._view = view
+        follow(view.events.selected_input, self, self.set_selected_input)
+        follow(view.events.show_previous, self, self.set_show_previous)
+        self._show_previous = view.show_previous
         self.input_edited.connect(self._input_edited)
         self.weight_edited.connect(self._weight_edited)
         self.bias_edited.connect(self._bias_edited)
@@ -174,6 +193,7 @@ class LayerStage(QWidget):
         self.message.connect(document.refuse)
         self.set_display_mode(view.display_mode)
         self.set_session(document.session)
+        self.set_selected_input(view.selected_input)
 
     def _document_changed(self, parts: frozenset[str]) -> None:
         if self._document is not None and parts & ALL_PARTS:
@@ -218,6 +238,8 @@ class LayerStage(QWidget):
             parts = ALL_PARTS
         if "params" in parts:
             self._receptive = None
+            self._feeds = None
+            self._drop_unfit_selection()
         if parts & {"params", "input"}:
             self._fill_inputs()
         if parts & {"params", "weight", "bias"}:
@@ -227,6 +249,7 @@ class LayerStage(QWidget):
         self._mark_inputs()
         self._frame_outputs()
         self._update_highlights()
+        self._update_reverse()
         for column in self._columns:
             column.relearn()
         self.on_view.schedule()
@@ -248,6 +271,7 @@ class LayerStage(QWidget):
             self._fill_kernels()
             self._mark_inputs()
             self._frame_outputs()
+            self._update_reverse()  # the kernel cards now show another kernel
         if self._reveal is not None:
             self._fill_outputs()
         self._update_highlights()
@@ -411,10 +435,14 @@ class LayerStage(QWidget):
         card = self._new_card(f"in {i}", parent, editable=True)
         card.grid.cell_edited.connect(lambda r, c, v, i=i: self._edit_input(i, r, c, [[v]]))
         card.grid.block_pasted.connect(lambda r, c, b, i=i: self._edit_input(i, r, c, b))
+        card.grid.cell_clicked.connect(lambda r, c, i=i: self._input_clicked(i, r, c))
+        card.grid.cell_hovered.connect(lambda r, c, i=i: self._input_hovered(i, r, c))
+        card.grid.set_ghost_tips(lambda r, c, i=i: self._ghost_tip(i, r, c))
         self._fill_input_card(i, card)
         self._mark_input_card(i, card)
         self._highlight_input_card(i, card)
         self._hover_card(card, i, kernel=False)
+        self._reverse_input_card(i, card)
         return card
 
     def _make_kernel_card(self, i: int, parent: QWidget) -> FeatureCard:
@@ -423,6 +451,7 @@ class LayerStage(QWidget):
         card.grid.block_pasted.connect(lambda r, c, b, i=i: self._edit_weight(i, r, c, b))
         self._fill_kernel_card(i, card)
         self._hover_card(card, i, kernel=True)
+        self._reverse_kernel_card(i, card)
         return card
 
     def _make_bias_card(self, parent: QWidget) -> FeatureCard:
@@ -442,6 +471,7 @@ class LayerStage(QWidget):
         self._fill_output_card(o, card)
         card.set_current(o == self._cursor[0])
         self._highlight_output_card(o, card)
+        self._reverse_output_card(o, card)
         return card
 
     def _clear(self) -> None:
@@ -590,6 +620,7 @@ class LayerStage(QWidget):
             card.grid.set_highlight("receptive", self._receptive_cells(), "receptive")
         else:
             card.grid.clear_highlight("receptive")
+        self._previous_input_card(i, card)
 
     def _highlight_output_card(self, o: int, card: FeatureCard) -> None:
         if o == self._cursor[0]:
@@ -640,6 +671,174 @@ class LayerStage(QWidget):
             if src != padded:
                 cells.append(src)
         card.grid.set_highlight("hover", cells, "hover")
+
+    # -- the previous position's field ---------------------------------------------------------
+    def set_show_previous(self, show: bool) -> None:
+        """Show the previous position's receptive field faintly (the stride is the step)."""
+        self._show_previous = show
+        for i, card in self._built(self._in_slots):
+            self._previous_input_card(i, card)
+
+    def _previous_input_card(self, i: int, card: FeatureCard) -> None:
+        session = self._session
+        previous = previous_position(self._cursor[1]) if self._show_previous else None
+        if (
+            session is None
+            or previous is None
+            or i not in session.params.in_features_of(self._cursor[0])
+        ):
+            card.grid.clear_highlight("previous")
+            return
+        card.grid.set_highlight(
+            "previous", taps_cells(padded_taps(session.params, previous)), "previous"
+        )
+
+    # -- the reverse view ----------------------------------------------------------------------
+    def set_selected_input(self, selection: tuple[int, tuple[int, ...]] | None) -> None:
+        """Light the output cells (and kernel cells) that read input cell ``selection``
+        (``(in_feature, position)``; None clears)."""
+        self._selected = selection
+        self._feeds = None
+        self._update_reverse()
+
+    def selected_feeds(self) -> Feeds | None:
+        """What the selected input cell feeds, from the engine (None: nothing selected)."""
+        session = self._session
+        if self._feeds is None and session is not None:
+            selection = self._selected
+            if selection is not None and selection_fits(
+                session.params, session.input.shape, selection
+            ):
+                self._feeds = feeds(session.params, session.input.shape, *selection)
+        return self._feeds
+
+    def _drop_unfit_selection(self) -> None:
+        """A new layer the selected cell is not part of (a smaller input): nothing selected."""
+        session = self._session
+        if (
+            self._view is not None
+            and session is not None
+            and self._selected is not None
+            and not selection_fits(session.params, session.input.shape, self._selected)
+        ):
+            self._view.selected_input = None
+
+    def _select_input(self, selection: tuple[int, tuple[int, ...]] | None) -> None:
+        if self._view is not None:
+            self._view.selected_input = selection
+        else:
+            self.set_selected_input(selection)
+
+    def _input_position(self, row: int, col: int) -> tuple[int, ...] | None:
+        """Padded grid cell (row, col) as an input position; None for a padding cell."""
+        session = self._session
+        if session is None:
+            return None
+        (top, _), (left, _) = grid_padding(session.params.padding)
+        r, c = row - top, col - left
+        if session.params.ndim == 1:
+            return (c,) if r == 0 and 0 <= c < session.spatial[0] else None
+        rows, cols = session.spatial
+        return (r, c) if 0 <= r < rows and 0 <= c < cols else None
+
+    def _input_clicked(self, feature: int, row: int, col: int) -> None:
+        """A click selects the input cell for the reverse view (and, as ever, for typing);
+        clicking the selected cell again clears the selection."""
+        position = self._input_position(row, col)
+        if position is None:
+            return
+        card = self._in_slots[feature].card if feature in self._in_slots else None
+        editing = card is not None and card.grid.is_editing()
+        if (feature, position) == self._selected and not editing:
+            self._select_input(None)
+        elif not editing:
+            self._select_input((feature, position))
+
+    def _input_hovered(self, feature: int, row: int, col: int) -> None:
+        """Shift+hover selects the cell under the pointer, as a click does."""
+        card = self._in_slots[feature].card if feature in self._in_slots else None
+        if card is None or not card.grid.hover_modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            return
+        position = self._input_position(row, col)
+        if position is not None:
+            self._select_input((feature, position))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc clears the reverse view's selection (a grid passes on the keys it does not use)."""
+        if event.key() == Qt.Key.Key_Escape and self._selected is not None:
+            self._select_input(None)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _ghost_tip(self, feature: int, row: int, col: int) -> str:
+        session = self._session
+        if session is None:
+            return ""
+        padded = (col,) if session.params.ndim == 1 else (row, col)
+        return ghost_text(session.params, session.spatial, feature, padded)
+
+    def _update_reverse(self) -> None:
+        for i, card in self._built(self._in_slots):
+            self._reverse_input_card(i, card)
+        for i, card in self._built(self._kernel_slots):
+            self._reverse_kernel_card(i, card)
+        for o, card in self._built(self._out_slots):
+            self._reverse_output_card(o, card)
+
+    def _grid_cells(self, positions: tuple[tuple[int, ...], ...], pad: bool) -> list:
+        """Positions (input: in padded grid coordinates when ``pad``) as grid (row, col)."""
+        session = self._session
+        assert session is not None
+        (top, _), (left, _) = grid_padding(session.params.padding) if pad else ((0, 0), (0, 0))
+        if session.params.ndim == 1:
+            return [(top, p[0] + left) for p in positions]
+        return [(p[0] + top, p[1] + left) for p in positions]
+
+    @staticmethod
+    def _show_reverse(card: FeatureCard, cells: list, copied: list) -> None:
+        for layer, style, lit in (
+            ("reverse", "selected", cells),
+            ("reverse_copy", "selected_copy", copied),
+        ):
+            if lit:
+                card.grid.set_highlight(layer, lit, style)
+            else:
+                card.grid.clear_highlight(layer)
+
+    def _reverse_input_card(self, i: int, card: FeatureCard) -> None:
+        found = self.selected_feeds()
+        if found is None or found.in_feature != i:
+            self._show_reverse(card, [], [])
+            return
+        # The cell, and dashed the padding cells that copy it (already in padded coordinates).
+        self._show_reverse(
+            card,
+            self._grid_cells((found.position,), pad=True),
+            self._grid_cells(found.copies, pad=False),
+        )
+
+    def _reverse_kernel_card(self, i: int, card: FeatureCard) -> None:
+        found = self.selected_feeds()
+        if found is None or found.in_feature != i or self._cursor[0] not in found.out_features:
+            self._show_reverse(card, [], [])
+            return
+        self._show_reverse(
+            card,
+            self._grid_cells(found.kernel_direct, pad=False),
+            self._grid_cells(found.kernel_copied, pad=False),
+        )
+
+    def _reverse_output_card(self, o: int, card: FeatureCard) -> None:
+        found = self.selected_feeds()
+        if found is None or o not in found.out_features:
+            self._show_reverse(card, [], [])
+            return
+        self._show_reverse(
+            card,
+            self._grid_cells(found.direct, pad=False),
+            self._grid_cells(found.copied, pad=False),
+        )
 
     # -- edits ---------------------------------------------------------------------------------
     def _block(self, block: object) -> np.ndarray:

@@ -11,11 +11,26 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 #: Highlight roles, in the order they stack (later roles are drawn on top of earlier ones).
-HIGHLIGHT_ROLES: tuple[str, ...] = ("receptive", "kernel", "output", "selected", "hover")
+HIGHLIGHT_ROLES: tuple[str, ...] = (
+    "previous",
+    "receptive",
+    "kernel",
+    "output",
+    "selected",
+    "selected_copy",
+    "hover",
+)
+#: Roles drawn with a dashed border instead of a solid one: the reverse view's cells that read
+#: the selected input cell through a padding copy (same hue as "selected", another line).
+DASHED_ROLES = frozenset({"selected_copy"})
+#: Roles drawn faintly, with a dotted border and half the fill: the previous position's
+#: receptive field, shown beside the current one so that the stride is the step between them.
+FAINT_ROLES = frozenset({"previous"})
 #: Every role :func:`role_color` knows.
 ROLES: tuple[str, ...] = (
     *HIGHLIGHT_ROLES,
@@ -40,10 +55,12 @@ _OKABE_ITO = {
 
 _ROLE_HEX: dict[str, dict[str, str]] = {
     "light": {
+        "previous": "#A87F3A",  # a muted orange: the receptive field's, one step back
         "receptive": _OKABE_ITO["orange"],
         "kernel": _OKABE_ITO["green"],
         "output": _OKABE_ITO["purple"],
         "selected": _OKABE_ITO["sky"],
+        "selected_copy": _OKABE_ITO["sky"],
         # Yellow has too little contrast on white for a border: a near-black hover reads at once.
         "hover": "#1A1A1A",
         "padding": "#8C8C8C",
@@ -54,10 +71,12 @@ _ROLE_HEX: dict[str, dict[str, str]] = {
         "nonfinite": "#7A5C00",
     },
     "dark": {
+        "previous": "#B89460",
         "receptive": _OKABE_ITO["orange"],
         "kernel": "#2BC89A",
         "output": "#E59BC4",
         "selected": _OKABE_ITO["sky"],
+        "selected_copy": _OKABE_ITO["sky"],
         "hover": _OKABE_ITO["yellow"],
         "padding": "#7A7A7A",
         "negative": "#3A93D0",  # Okabe-Ito blue, lifted to read on a dark window
@@ -90,10 +109,19 @@ def role_color(role: str, theme: str = "light") -> QColor:
         ) from None
 
 
+def role_pen_style(role: str) -> Qt.PenStyle:
+    """The line a highlight role's borders are drawn with: dashed for :data:`DASHED_ROLES`,
+    dotted for :data:`FAINT_ROLES`, else solid."""
+    if role in DASHED_ROLES:
+        return Qt.PenStyle.DashLine
+    return Qt.PenStyle.DotLine if role in FAINT_ROLES else Qt.PenStyle.SolidLine
+
+
 def highlight_fill(role: str, theme: str = "light") -> QColor:
     """The translucent fill drawn under a highlight's border: the role colour, see-through."""
     color = role_color(role, theme)
-    color.setAlpha(HIGHLIGHT_FILL_ALPHA[theme])
+    alpha = HIGHLIGHT_FILL_ALPHA[theme]
+    color.setAlpha(alpha // 2 if role in FAINT_ROLES else alpha)
     return color
 
 
