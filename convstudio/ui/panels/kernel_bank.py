@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 
 from convstudio.session import Session, ViewState
 from convstudio.ui.stage.feature_card import FeatureCard
-from convstudio.ui.stage.on_view import CardSlot, OnViewBuilder, SlotColumn
+from convstudio.ui.stage.on_view import CardSlot, OnViewBuilder, SlotColumn, show_display_mode
 from convstudio.ui.stage.stage import MAX_SHOWN, as_rows, symmetric_limit, window
 from convstudio.ui.state.binding import follow
 from convstudio.ui.state.document import SessionDocument
@@ -134,11 +134,7 @@ class KernelBank(QWidget):
 
     def set_display_mode(self, mode: str) -> None:
         self._mode = mode
-        for card in self.cards():
-            card.grid.set_display_mode(mode)
-        for column in self._columns:
-            column.relearn()
-        self.on_view.schedule()
+        show_display_mode(mode, self.cards(), self._columns, self.on_view)
 
     def cards(self) -> list[FeatureCard]:
         """The cards built so far: the ones that have been on view, or asked for by name."""

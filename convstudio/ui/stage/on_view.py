@@ -161,3 +161,19 @@ class OnViewBuilder(QObject):
                 return
             for slot in pending:
                 slot.materialize()
+
+
+def show_display_mode(
+    mode: str, cards: list[FeatureCard], columns: list[SlotColumn], builder: OnViewBuilder
+) -> None:
+    """Show every built card's grid in ``mode``; the empty slots take the new card size.
+
+    The stage and the kernel bank hold their cards the same way, so they switch the same way:
+    the built cards change mode, each column relearns its size from them, and the builder looks
+    again at what is now on view (a card shown as a colour map is smaller than as numbers).
+    """
+    for card in cards:
+        card.grid.set_display_mode(mode)
+    for column in columns:
+        column.relearn()
+    builder.schedule()

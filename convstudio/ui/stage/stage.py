@@ -36,7 +36,7 @@ from convstudio.session import (
 )
 from convstudio.ui.grids import preload_colours_view
 from convstudio.ui.stage.feature_card import FeatureCard
-from convstudio.ui.stage.on_view import CardSlot, OnViewBuilder, SlotColumn
+from convstudio.ui.stage.on_view import CardSlot, OnViewBuilder, SlotColumn, show_display_mode
 from convstudio.ui.state.binding import follow
 from convstudio.ui.state.document import SessionDocument
 from convstudio.ui.state.worker import ConvolutionRunner
@@ -294,11 +294,7 @@ class LayerStage(QWidget):
 
     def set_display_mode(self, mode: str) -> None:
         self._mode = mode
-        for card in self.cards():
-            card.grid.set_display_mode(mode)
-        for column in self._columns:
-            column.relearn()
-        self.on_view.schedule()
+        show_display_mode(mode, self.cards(), self._columns, self.on_view)
 
     def cards(self) -> list[FeatureCard]:
         """The cards built so far (the ones on view, and any asked for by name)."""
